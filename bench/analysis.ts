@@ -1,0 +1,127 @@
+/**
+ * Where fleet's time goes: the engine driven in-process through a connector that counts and
+ * times every connection and remote command, and a `node --cpu-prof` run of the real CLI
+ * summarised by where its samples fall.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRun } from '../src/cli/load.js';
+import { ownerAlive } from '../src/cli/commands.js';
+import type { Command } from '../src/engine/types.js';
+import { runFleet } from '../src/engine/runner.js';
+import { gatherFacts } from '../src/facts/index.js';
+import type { Lab } from '../src/lab/index.js';
+import { Connector, type Transport } from '../src/transport/index.js';
+
+interface Timings {
+  connects: number[];
+  execs: number[];
+}
+
+const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+const ms = (x: number): string => `${x.toFixed(1)} ms`;
+
+/** One in-process fleet run over `hostCount` hosts, one host at a time so timings are not queueing. */
+async function timedRun(command: Command, policyPath: string, lab: Lab, hostCount: number): Promise<Timings> {
+  const { policy, hosts } = await loadRun(policyPath, {}, 'root');
+  const chosen = hosts.slice(0, hostCount);
+  const connector = new Connector({ knownHostsFile: lab.knownHosts, acceptNew: false, connectTimeoutMs: 10_000, commandTimeoutMs: 60_000 });
+  const timings: Timings = { connects: [], execs: [] };
+  const connect = async (h: (typeof hosts)[number]): Promise<Transport> => {
+    const began = performance.now();
+    const t = await connector.connect(h);
+    timings.connects.push(performance.now() - began);
+    return {
+      host: t.host,
+      get closed() {
+        return t.closed;
+      },
+      close: () => t.close(),
+      exec: async (cmd, opts) => {
+        const start = performance.now();
+        try {
+          return await t.exec(cmd, opts);
+        } finally {
+          timings.execs.push(performance.now() - start);
+        }
+      },
+    };
+  };
+  const runId = `bench${Date.now().toString(36)}`;
+  const report = await runFleet({
+    command, hosts: chosen, policy, forks: 1, serial: { kind: 'percent', pct: 100 }, maxFailPercent: 100, acceptNew: false,
+    listener: () => undefined, signal: new AbortController().signal,
+    contextFor: (host, step) => ({
+      command, host, policy, connect, gatherFacts, runId, lockOwner: `${runId} bench ${process.pid} 0`, ownerAlive,
+      now: () => new Date(), step, loginRetryDelaysMs: [100, 250, 500, 1000, 2000],
+    }),
+  });
+  await connector.closeAll();
+  const bad = report.hosts.filter((h) => h.error);
+  if (bad.length > 0) throw new Error(`in-process ${command} failed: ${bad.map((h) => `${h.name} ${h.error?.code}`).join(', ')}`);
+  return timings;
+}
+
+/** Markdown lines: per-host connections and remote commands of check and apply, with their mean wall time. */
+/** Needs fresh hosts: check and plan leave them so, then apply converges them and the second apply finds nothing to do. */
+export async function execCounts(policyPath: string, lab: Lab): Promise<string[]> {
+  const hostCount = Math.min(5, lab.hosts.length);
+  const lines = [
+    `Per host, measured in-process on ${hostCount} fresh hosts one at a time (no queueing), with a connector that counts and times each call:`,
+    '',
+    '| fleet run | connections | remote commands | mean connect (handshake + auth) | mean remote command | serial time per host |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const command of ['check', 'plan', 'apply', 'second'] as const) {
+    const t = await timedRun(command === 'second' ? 'apply' : command, policyPath, lab, hostCount);
+    const total = [...t.connects, ...t.execs].reduce((a, b) => a + b, 0) / hostCount;
+    const label = command === 'second' ? 'apply (second run)' : command;
+    lines.push(`| ${label} | ${(t.connects.length / hostCount).toFixed(1)} | ${(t.execs.length / hostCount).toFixed(1)} | ${ms(mean(t.connects))} | ${ms(mean(t.execs))} | ${ms(total)} |`);
+  }
+  return lines;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  hitCount?: number;
+}
+
+/** Which part of the stack a profile sample belongs to, by the script it ran in. */
+function bucket(node: ProfileNode): string {
+  const { url, functionName } = node.callFrame;
+  if (functionName === '(idle)') return 'idle (waiting on the network and the hosts)';
+  if (functionName === '(garbage collector)') return 'garbage collector';
+  if (functionName === '(program)') return 'V8/native (program)';
+  if (url.includes('/node_modules/ssh2/')) return 'ssh2 (protocol, crypto)';
+  if (url.includes('/node_modules/')) return `other packages (${url.split('/node_modules/')[1]?.split('/')[0] ?? '?'})`;
+  if (url.includes('/dist/')) return 'fleet itself (dist/)';
+  if (url.startsWith('node:')) return 'Node core (streams, net, crypto glue)';
+  // No script: a native binding called from JavaScript (fs reads, crypto update, zlib).
+  if (url === '') return 'native bindings (fs, crypto, …)';
+  return 'other JavaScript';
+}
+
+/** Markdown lines summarising the newest .cpuprofile in `dir`: share of samples per part of the stack. */
+export function summariseProfile(dir: string, label: string): string[] {
+  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().at(-1);
+  if (!file) return [`(${label}: no .cpuprofile was written)`];
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; startTime: number; endTime: number };
+  const byBucket = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    total += hits;
+    const key = bucket(node);
+    byBucket.set(key, (byBucket.get(key) ?? 0) + hits);
+  }
+  const merged = new Map<string, number>();
+  for (const [k, v] of byBucket) {
+    const key = k.startsWith('other packages') && v / total < 0.01 ? 'other packages (each < 1%)' : k;
+    merged.set(key, (merged.get(key) ?? 0) + v);
+  }
+  const seconds = (profile.endTime - profile.startTime) / 1e6;
+  const lines = [`\`node --cpu-prof\` of ${label} (${seconds.toFixed(2)} s profiled, ${total} samples):`, '', '| part of the stack | share of samples |', '|---|---:|'];
+  for (const [k, v] of [...merged].sort((a, b) => b[1] - a[1])) lines.push(`| ${k} | ${((v / total) * 100).toFixed(1)}% |`);
+  return lines;
+}

@@ -1,0 +1,60 @@
+/**
+ * fleet as a user runs it: the built CLI, one process per command, JSON report on stdout.
+ * A run counts only when its exit status and its report say what a correct run says.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunReport } from '../src/engine/types.js';
+import type { Lab } from '../src/lab/index.js';
+import { measure, type MeasureOptions } from './measure.js';
+import type { Phase, Row } from './results.js';
+
+export const FLEET_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** The keepalive policy every tool applies, for the lab's inventory. */
+export function writeFleetPolicy(lab: Lab, forks: number, workDir: string): string {
+  const policy = join(workDir, 'policy.yml');
+  writeFileSync(policy, `inventory: ${lab.inventory}\nsshd:\n  ClientAliveInterval: 298\n  ClientAliveCountMax: 50\nrollout:\n  forks: ${forks}\n`);
+  return policy;
+}
+
+/** What a correct run on N hosts exits with and reports, per phase. */
+const EXPECTED: Record<Exclude<Phase, 'floor'>, { code: number; field: 'changed' | 'unchanged' }> = {
+  check: { code: 2, field: 'changed' }, // fresh hosts drift from the policy
+  plan: { code: 2, field: 'changed' },
+  apply: { code: 0, field: 'changed' },
+  second: { code: 0, field: 'unchanged' },
+};
+
+export function fleetArgs(command: 'check' | 'plan' | 'apply', policy: string, lab: Lab): string[] {
+  return [command, policy, '--known-hosts', lab.knownHosts, '--serial', '100%', '--no-progress', '--format', 'json'];
+}
+
+export async function runFleet(phase: Exclude<Phase, 'floor'>, policy: string, lab: Lab, nodeFlags: string[] = [], opts: MeasureOptions = {}): Promise<Row> {
+  const command = phase === 'second' ? 'apply' : phase;
+  const args = fleetArgs(command, policy, lab);
+  const cost = await measure([process.execPath, ...nodeFlags, FLEET_CLI, ...args], opts);
+  const n = lab.hosts.length;
+  const expected = EXPECTED[phase];
+  let failure: string | undefined;
+  let report: RunReport | undefined;
+  try {
+    report = JSON.parse(cost.stdout) as RunReport;
+  } catch {
+    failure = `no JSON report (exit ${cost.code}): ${cost.stderr.trim().split('\n').slice(-3).join(' / ')}`;
+  }
+  if (report && cost.code !== expected.code) {
+    const bad = report.hosts.filter((h) => h.error).slice(0, 3).map((h) => `${h.name} ${h.error?.code}: ${h.error?.message}`);
+    failure = `exit ${cost.code}, expected ${expected.code}: ${bad.join(' / ') || cost.stderr.trim().split('\n').slice(-2).join(' / ')}`;
+  } else if (report && report.summary[expected.field] !== n) {
+    failure = `report says ${report.summary[expected.field]} of ${n} hosts ${expected.field}`;
+  }
+  const label = { check: 'fleet check', plan: 'fleet plan', apply: 'fleet apply', second: 'fleet apply (second run)' }[phase];
+  return {
+    label, tool: 'fleet', phase, cost,
+    command: `node dist/cli/main.js ${args.map((a) => (a === policy ? 'policy.yml' : a === lab.knownHosts ? 'known_hosts' : a)).join(' ')}`,
+    ...(report ? { reported: report.summary.changed } : {}),
+    ...(failure ? { failure } : {}),
+  };
+}

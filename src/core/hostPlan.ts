@@ -1,0 +1,77 @@
+/**
+ * Plans one host: from the facts read off it and the policy, the exact files to write and
+ * the effective values sshd must show afterwards. Pure: the plan is plain data that
+ * `fleet plan` prints and `fleet apply` executes as it is.
+ */
+import type { HostFacts } from '../facts/index.js';
+import type { Policy } from './policy/index.js';
+import type { EffectiveEntry, FileEdit } from './sshd/index.js';
+import { SSH_CLIENT_DEFAULTS } from './sshclient/index.js';
+import { normalizeValue, planSshd, SSHD_DEFAULTS } from './sshd/index.js';
+
+/** A file write the apply engine performs, with the owner and mode it must end up with. */
+export interface PlannedFile extends FileEdit {
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+export interface HostPlan {
+  files: PlannedFile[];
+  /** canonical keyword → normalized value that `sshd -T` must print once the plan is applied. */
+  promised: Record<string, string>;
+  /** Where each directive's effective value comes from today, and what shadows it. */
+  explain: string[];
+  warnings: string[];
+  /** Keywords whose live effective value (`sshd -T`) differs from the policy. */
+  drift: string[];
+}
+
+const NEW_FILE_OWNER = { uid: 0, gid: 0, mode: 0o644 };
+
+export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd'>): HostPlan {
+  const sshd = planSshd(facts.tree, policy.sshd);
+  const mainMeta = facts.meta.get(facts.tree.main) ?? NEW_FILE_OWNER;
+  const files = sshd.edits.map((edit): PlannedFile => {
+    const meta = facts.meta.get(edit.path) ?? { uid: mainMeta.uid, gid: mainMeta.gid, mode: mainMeta.mode };
+    return { ...edit, uid: meta.uid, gid: meta.gid, mode: meta.mode };
+  });
+
+  const promised: Record<string, string> = {};
+  const explain: string[] = [];
+  const warnings = [...sshd.warnings];
+  const drift: string[] = [];
+  for (const [keyword, wanted] of Object.entries(policy.sshd)) {
+    const want = normalizeValue(keyword, wanted);
+    promised[keyword] = want;
+    const before = sshd.before[keyword];
+    if (before) explain.push(explainEntry(keyword, before, want));
+    const live = facts.effective?.[keyword.toLowerCase()];
+    if (live !== undefined && live !== want) drift.push(keyword);
+    const modelled = before?.value ?? SSHD_DEFAULTS[keyword.toLowerCase()];
+    // The planner models sshd's reading of the files; sshd -T is the truth. A difference means
+    // something the files do not show (a command-line -o, a patched default): say so, loudly.
+    if (live !== undefined && modelled !== undefined && live !== modelled) {
+      warnings.push(`${keyword}: the files give ${modelled} but sshd -T reports ${live}; the result is checked with sshd -T after the change`);
+    }
+  }
+  return { files, promised, explain, warnings, drift };
+}
+
+function where(origin: { path: string; line: number }): string {
+  return `${origin.path}:${origin.line}`;
+}
+
+/** `ClientAliveInterval 0 from /etc/ssh/sshd_config.d/50-cloud-init.conf:1, shadows sshd_config:42 → 298` */
+export function explainEntry(keyword: string, entry: EffectiveEntry, want: string, program: 'sshd' | 'ssh' = 'sshd'): string {
+  const defaults = program === 'sshd' ? SSHD_DEFAULTS : SSH_CLIENT_DEFAULTS;
+  const source = entry.origin ? `from ${where(entry.origin)}` : `${program} default (not set)`;
+  const value = entry.value ?? defaults[keyword.toLowerCase()] ?? '(default)';
+  let line = `${keyword} ${value} ${source}`;
+  if (entry.shadowed.length > 0) line += `, shadows ${entry.shadowed.map(where).join(', ')}`;
+  if (entry.matchOverrides.length > 0) {
+    const block = (criteria: string): string => (/^(host|match)\b/i.test(criteria) ? criteria : `Match ${criteria}`);
+    line += `; exceptions: ${entry.matchOverrides.map((m) => `${m.value} at ${where(m.origin)} (${block(m.criteria)})`).join(', ')}`;
+  }
+  return `${line}${value === want ? ' (ok)' : ` → ${want}`}`;
+}

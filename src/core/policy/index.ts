@@ -1,0 +1,181 @@
+/**
+ * A fleet policy (schemas/policy.schema.json): which hosts, which sshd and ssh client keepalive
+ * directives, and how to roll the change out.
+ *
+ * Decisions, so the rest of fleet can rely on them:
+ * - Directive keys are matched without regard to case, as sshd and ssh read keywords, but a
+ *   non-canonical spelling (`clientaliveinterval`) gets a warning naming the canonical one, and
+ *   the same directive twice in different cases is an error.
+ * - Values are written normalised: times as whole seconds (`4m58s` → "298", so the file, the
+ *   policy and `sshd -T` all show one number), counts as integers, yes/no in lower case.
+ * - Nothing but digits, an OpenSSH time or yes/no can reach a config file: the schema refuses
+ *   everything else before any of it is used.
+ */
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { ConfigError } from '../errors.js';
+import type { Diagnostic } from '../errors.js';
+import { policySchema } from '../generated/policy.js';
+import type { PolicyDocument } from '../generated/policy.js';
+import { HostPatternError, parseHostPattern } from '../inventory/pattern.js';
+import { diagnosticAt, formatPath, loadYaml, positionOf, schemaDiagnostics } from '../yamlSource.js';
+import type { YamlSource } from '../yamlSource.js';
+import { parseOpenSshTime } from './time.js';
+
+export { MAX_TIME_SECONDS, formatDuration, parseOpenSshTime } from './time.js';
+
+/** Batch size for reloads: a host count, or a share of the selected hosts. */
+export type Serial = { kind: 'count'; n: number } | { kind: 'percent'; pct: number };
+
+/** A checked policy, every value ready to be written. */
+export interface Policy {
+  /** Absolute path of the policy file. */
+  file: string;
+  /** Absolute path of the inventory, resolved relative to the policy file. */
+  inventory?: string;
+  /** Ansible host pattern; default "all". */
+  hosts: string;
+  /** Canonical sshd keyword → value as written to sshd_config ("298", "50", "yes"). */
+  sshd: Record<string, string>;
+  /** ssh client directives, for `users`' ~/.ssh/config or, with `system`, a system drop-in. */
+  client?: { users: string[]; system: boolean; directives: Record<string, string> };
+  rollout: { forks: number; serial: Serial; maxFailPercent: number };
+}
+
+/** sshd directives a policy may set, canonical spelling. */
+export const SSHD_DIRECTIVES = ['ClientAliveInterval', 'ClientAliveCountMax', 'TCPKeepAlive'] as const;
+/** ssh client directives a policy may set, canonical spelling. */
+export const CLIENT_DIRECTIVES = ['ServerAliveInterval', 'ServerAliveCountMax', 'TCPKeepAlive'] as const;
+
+/**
+ * Defaults for `rollout`, when the policy leaves a key out: Ansible's, all hosts in one batch
+ * and no failure threshold, so one host's failure never stops the others unless the policy
+ * asks for canary batches (`serial`) and a `max_fail_percent`.
+ */
+export const DEFAULT_ROLLOUT: Policy['rollout'] = { forks: 50, serial: { kind: 'percent', pct: 100 }, maxFailPercent: 100 };
+
+let validateDocument: ValidateFunction<PolicyDocument> | undefined;
+
+function validator(): ValidateFunction<PolicyDocument> {
+  validateDocument ??= new Ajv({ allErrors: true, verbose: true, keywords: ['x-expect', 'x-key-kind'] }).compile<PolicyDocument>(
+    policySchema,
+  );
+  return validateDocument;
+}
+
+/** Parses a policy; throws ConfigError with every positioned diagnostic; returns warnings. */
+export function parsePolicy(text: string, file: string): { policy: Policy; warnings: Diagnostic[] } {
+  const loaded = loadYaml(text, file);
+  const diagnostics = [...loaded.diagnostics];
+  const source = loaded.source;
+  if (!source) throw new ConfigError(diagnostics);
+  if (typeof source.value !== 'object' || source.value === null || Array.isArray(source.value)) {
+    throw new ConfigError([...diagnostics, { file, line: 0, col: 0, message: 'must be a map of policy keys (hosts, sshd, client, rollout)', severity: 'error' }]);
+  }
+  const document = canonicalDirectives(source, source.value as Record<string, unknown>, diagnostics);
+  const validate = validator();
+  if (!validate(document)) {
+    throw new ConfigError([...diagnostics, ...schemaDiagnostics(source, validate.errors ?? [])]);
+  }
+  const policy = buildPolicy(source, document, diagnostics);
+  if (diagnostics.some((d) => d.severity === 'error')) throw new ConfigError(diagnostics);
+  return { policy, warnings: diagnostics };
+}
+
+/** Renames directive keys to their canonical spelling, warning about each renamed one. */
+function canonicalDirectives(source: YamlSource, value: Record<string, unknown>, diagnostics: Diagnostic[]): unknown {
+  const out: Record<string, unknown> = { ...value };
+  for (const [section, canonical] of [['sshd', SSHD_DIRECTIVES], ['client', CLIENT_DIRECTIVES]] as const) {
+    const block = value[section];
+    if (typeof block !== 'object' || block === null || Array.isArray(block)) continue;
+    const renamed: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(block)) {
+      const name = canonical.find((c) => c.toLowerCase() === key.toLowerCase()) ?? key;
+      const here = [section, key];
+      if (name in renamed) {
+        diagnostics.push(diagnosticAt(source, here, 'key', `${formatPath(here)} sets ${name} a second time`));
+        continue;
+      }
+      if (name !== key) {
+        diagnostics.push(diagnosticAt(source, here, 'key', `${formatPath(here)} is read as ${name}; write ${name}`, 'warning'));
+      }
+      renamed[name] = entry;
+    }
+    out[section] = renamed;
+  }
+  return out;
+}
+
+function buildPolicy(source: YamlSource, document: PolicyDocument, diagnostics: Diagnostic[]): Policy {
+  const file = path.resolve(source.file);
+  const hosts = document.hosts ?? 'all';
+  try {
+    parseHostPattern(hosts);
+  } catch (error) {
+    if (!(error instanceof HostPatternError)) throw error;
+    diagnostics.push(diagnosticAt(source, ['hosts'], 'value', `hosts: ${error.diagnostics[0]!.message}`));
+  }
+  const sshd = directives(source, 'sshd', { ...document.sshd }, diagnostics);
+  let client: Policy['client'];
+  if (document.client) {
+    const { users, system = false, ...rest } = document.client;
+    const clientDirectives = directives(source, 'client', rest, diagnostics);
+    if (Object.keys(clientDirectives).length === 0) {
+      diagnostics.push(diagnosticAt(source, ['client'], 'key', `client sets no directive (${CLIENT_DIRECTIVES.join(', ')})`));
+    }
+    if (!system && users === undefined) {
+      diagnostics.push(diagnosticAt(source, ['client'], 'key', 'client needs users: [...] (whose ~/.ssh/config to edit), or system: true'));
+    }
+    if (system && users !== undefined) {
+      diagnostics.push(diagnosticAt(source, ['client', 'users'], 'key', 'client.users is ignored when client.system is true', 'warning'));
+    }
+    client = { users: system ? [] : (users ?? []), system, directives: clientDirectives };
+  }
+  if (document.sshd === undefined && document.client === undefined) {
+    diagnostics.push({ file: source.file, line: 0, col: 0, message: 'sets nothing: give sshd: or client: directives', severity: 'error' });
+  }
+  const serial = document.rollout?.serial;
+  const policy: Policy = {
+    file,
+    hosts,
+    sshd,
+    rollout: {
+      forks: document.rollout?.forks ?? DEFAULT_ROLLOUT.forks,
+      serial:
+        serial === undefined
+          ? DEFAULT_ROLLOUT.serial
+          : typeof serial === 'number'
+            ? { kind: 'count', n: serial }
+            : { kind: 'percent', pct: Number(serial.slice(0, -1)) },
+      maxFailPercent: document.rollout?.max_fail_percent ?? DEFAULT_ROLLOUT.maxFailPercent,
+    },
+  };
+  if (document.inventory !== undefined) policy.inventory = path.resolve(path.dirname(file), document.inventory);
+  if (client) policy.client = client;
+  return policy;
+}
+
+/** Schema-valid directive values → the text written to the config file. */
+function directives(source: YamlSource, section: string, values: Record<string, unknown>, diagnostics: Diagnostic[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === 'boolean') out[name] = value ? 'yes' : 'no';
+    else if (typeof value === 'number') out[name] = String(value);
+    else if (name.endsWith('Interval')) {
+      const seconds = parseOpenSshTime(String(value));
+      if (seconds === undefined) {
+        const here = [section, name];
+        diagnostics.push(diagnosticAt(source, here, 'value', `${formatPath(here)} is ${String(value)}, above sshd's limit of 2147483647 seconds`));
+      } else out[name] = String(seconds);
+    } else out[name] = String(value).toLowerCase();
+  }
+  return out;
+}
+
+/** Where a policy key sits in the text, for diagnostics found after parsing (a pattern selecting nothing). */
+export function policyKeyPosition(text: string, file: string, key: string): { line: number; col: number } {
+  const { source } = loadYaml(text, file);
+  const present = typeof source?.value === 'object' && source.value !== null && key in source.value;
+  return source && present ? positionOf(source, [key], 'value') : { line: 0, col: 0 };
+}

@@ -1,0 +1,94 @@
+/**
+ * Writes the client side: each user's ~/.ssh/config as that user (so no link planted in a home
+ * can redirect a root write), the system drop-in as root. Per file: candidate beside the
+ * target → `ssh -G -F candidate` must accept it → backup → rename → `ssh -G` as the user must
+ * show the promised values, else the file is restored.
+ */
+import type { ClientFilePlan } from '../core/clientPlan.js';
+import { quote } from '../core/shell.js';
+import type { Transport } from '../transport/index.js';
+import { arg, has, inSh, parseMarkers, type Markers } from './scripts.js';
+import { parseEffective } from './sshdT.js';
+
+/** A host name no config names: `ssh -G` shows what every host gets. */
+const PROBE_HOST = 'fleet-keepalive-probe.invalid';
+
+const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+
+export interface ClientWrite {
+  file: ClientFilePlan;
+  /** null: the file was new, undoing it removes it */
+  backup: string | null;
+}
+
+/** Runs a script as the file's owner: `su` to the user from root, or directly when already them. */
+async function runAs(t: Transport, file: ClientFilePlan, script: string): Promise<Markers & { stdout: string; stderr: string }> {
+  const user = file.owner.kind === 'user' ? file.owner.user : 'root';
+  const asSelf = user === t.host.user && !t.host.become;
+  const cmd = asSelf || user === 'root' ? inSh(script) : `su -s /bin/sh ${quote(user)} -c ${quote(script)}`;
+  const res = await t.exec(cmd, { privileged: !asSelf });
+  return { ...parseMarkers(res.stdout), stdout: res.stdout, stderr: res.stderr };
+}
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/')) || '/';
+}
+
+function tempOf(file: ClientFilePlan, runId: string): string {
+  return `${dirOf(file.path)}/.${file.path.slice(file.path.lastIndexOf('/') + 1)}.fleet-tmp-${runId}`;
+}
+
+const refuseLinks = (file: ClientFilePlan): string => {
+  const d = quote(dirOf(file.path));
+  const f = quote(file.path);
+  return `if [ -L ${d} ] || [ -L ${f} ]; then echo "@@fleet:unsafe"; exit 0; fi`;
+};
+
+function check(file: ClientFilePlan, shown: Record<string, string>): string | null {
+  const wrong = Object.entries(file.promised).filter(([k, v]) => shown[k] !== v);
+  return wrong.length === 0 ? null : wrong.map(([k, v]) => `${k} is ${shown[k] ?? '(unset)'}, promised ${v}`).join('; ');
+}
+
+/** Writes one file and proves it; returns how to undo it, or throws a reason. */
+export async function writeClientFile(t: Transport, file: ClientFilePlan, runId: string, stamp: string): Promise<ClientWrite> {
+  const temp = quote(tempOf(file, runId));
+  const f = quote(file.path);
+  const backup = file.before === null ? null : `${file.path}.fleet-${stamp}`;
+  const fail = (what: string): string => `{ rm -f ${temp}; echo "@@fleet:fail ${what}"; exit 0; }`;
+  const script = [
+    'umask 077',
+    file.createDir ? `[ -d ${quote(dirOf(file.path))} ] || mkdir -m 700 ${quote(dirOf(file.path))} || ${fail('WRITE_FAILED')}` : ':',
+    refuseLinks(file),
+    `printf '%s' ${quote(b64(file.after))} | base64 -d > ${temp} && chmod ${file.mode.toString(8)} ${temp} || ${fail('WRITE_FAILED')}`,
+    `command -v ssh >/dev/null 2>&1 || ${fail('NO_SSH')}`,
+    `out=$(ssh -G -F ${temp} ${PROBE_HOST} 2>&1) || { echo "@@fleet:rejected"; printf '%s\\n' "$out"; rm -f ${temp}; exit 0; }`,
+    backup ? `cp -p ${f} ${quote(backup)} || ${fail('BACKUP_FAILED')}` : ':',
+    `mv -f ${temp} ${f} || ${fail('WRITE_FAILED')}`,
+    // The real chain as ssh reads it for this user: their file, then the system's.
+    file.owner.kind === 'system' ? `echo "@@fleet:ssh-G"; ssh -G -F ${f} ${PROBE_HOST} 2>&1` : `echo "@@fleet:ssh-G"; ssh -G ${PROBE_HOST} 2>&1`,
+  ].join('\n');
+  const out = await runAs(t, file, script);
+  const who = file.owner.kind === 'user' ? `${file.owner.user}'s ${file.path}` : file.path;
+  if (has(out, 'unsafe')) throw new Error(`${who}: a symlink appeared in the path; nothing was written`);
+  if (has(out, 'rejected')) throw new Error(`${who}: ssh -G rejects the candidate: ${(out.sections.get('rejected') ?? '').replaceAll(tempOf(file, runId), file.path).trim()}`);
+  const failed = arg(out, 'fail');
+  if (failed === 'NO_SSH') throw new Error(`${who}: no ssh client on the host to prove the value with ssh -G; nothing was written`);
+  if (failed !== undefined || !has(out, 'ssh-G')) throw new Error(`${who}: ${failed ?? 'write failed'}: ${(out.stderr || out.stdout).trim()}`);
+  const written: ClientWrite = { file, backup };
+  const wrong = check(file, parseEffective(out.sections.get('ssh-G') ?? ''));
+  if (wrong !== null) {
+    await restoreClientFile(t, written);
+    throw new Error(`${who}: ssh -G disagrees with the plan (${wrong}); the file was restored`);
+  }
+  return written;
+}
+
+export async function restoreClientFile(t: Transport, w: ClientWrite): Promise<void> {
+  const f = quote(w.file.path);
+  const script = [
+    refuseLinks(w.file),
+    w.backup ? `cp -p ${quote(w.backup)} ${f}.fleet-restore && mv -f ${f}.fleet-restore ${f} && echo "@@fleet:restored"` : `rm -f ${f} && echo "@@fleet:restored"`,
+  ].join('\n');
+  const out = await runAs(t, w.file, script);
+  if (!has(out, 'restored')) throw new Error(`could not restore ${w.file.path}: ${(out.stderr || out.stdout).trim()}`);
+}

@@ -1,0 +1,28 @@
+/**
+ * What one host's run needs from the outside world. The engine only sees these interfaces,
+ * so tests can drive it with a real lab or a scripted transport alike.
+ */
+import type { HostFacts } from '../facts/index.js';
+import type { Policy } from '../core/policy/index.js';
+import type { HostSpec } from '../core/inventory/index.js';
+import type { Transport } from '../transport/index.js';
+import type { Command, Step } from './types.js';
+
+export interface HostRunContext {
+  command: Command;
+  host: HostSpec;
+  policy: Pick<Policy, 'sshd' | 'client'>;
+  /** Opens a NEW session every call: the second login proof depends on it. */
+  connect(host: HostSpec): Promise<Transport>;
+  gatherFacts(t: Transport): Promise<HostFacts>;
+  /** Unique per run; names temp files and the lock's owner. */
+  runId: string;
+  /** `<runId> <controller host> <controller pid> <epoch s>`: written into the host's lock. */
+  lockOwner: string;
+  /** True when this controller's process `pid` is alive (a lock left by a dead fleet is stale). */
+  ownerAlive(owner: string): boolean;
+  now(): Date;
+  step(step: Step): void;
+  /** Delay between fresh-login attempts while sshd re-executes after a reload. */
+  loginRetryDelaysMs: readonly number[];
+}

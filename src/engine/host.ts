@@ -1,0 +1,305 @@
+/**
+ * One host's run. apply is a fixed, forward-only sequence in which every step can be undone
+ * by the one before it:
+ *
+ *   lock → facts → plan → stage + `sshd -t` → write candidates → backup, journal, rename,
+ *   `sshd -t`, `sshd -T` → reload → fresh login → finish (prune backups, unlock)
+ *
+ * and any failure after the rename restores every file over the first connection (the
+ * lifeline), reloads if sshd had been reloaded, and proves a login again. A host's failure is
+ * a value in its result; nothing here throws past `runHost`.
+ */
+import { FleetError } from '../core/errors.js';
+import { planClients, type ClientHostPlan } from '../core/clientPlan.js';
+import { planHost, type HostPlan } from '../core/hostPlan.js';
+import { applyEdits, relocate } from '../core/sshd/index.js';
+import { clientFactsScript, parseClientFacts } from '../facts/clients.js';
+import type { HostFacts } from '../facts/index.js';
+import { isNetworkFailure, type Transport } from '../transport/index.js';
+import type { HostRunContext } from './context.js';
+import { backupPathFor } from './backups.js';
+import { restoreClientFile, writeClientFile, type ClientWrite } from './client.js';
+import { recoverStaleLock, takeLock, releaseLock, type LockOutcome } from './lock.js';
+import * as S from './scripts.js';
+import { parseEffective } from './sshdT.js';
+import type { HostResult } from './types.js';
+
+/** A step failed; `rolledBack` says whether the files were restored. */
+class StepFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly rolledBack = false,
+  ) {
+    super(message);
+  }
+}
+
+export async function runHost(ctx: HostRunContext): Promise<HostResult> {
+  const started = Date.now();
+  const result: HostResult = {
+    name: ctx.host.name,
+    address: ctx.host.address,
+    status: 'unchanged',
+    changes: [],
+    effective: {},
+    explain: [],
+    warnings: [],
+    error: null,
+    rolled_back: false,
+    reloaded: false,
+    duration_ms: 0,
+  };
+  let lifeline: Transport | undefined;
+  try {
+    ctx.step('connect');
+    lifeline = await ctx.connect(ctx.host);
+    if (ctx.command === 'apply') await applyHost(ctx, lifeline, result);
+    else await inspectHost(ctx, lifeline, result);
+  } catch (error) {
+    const { code, message } = describe(error);
+    result.status = lifeline === undefined && isNetworkFailure(code as never) ? 'unreachable' : 'failed';
+    result.error = { code, message };
+    if (error instanceof StepFailure) result.rolled_back = error.rolledBack;
+  } finally {
+    await lifeline?.close().catch(() => undefined);
+    result.duration_ms = Date.now() - started;
+    ctx.step('done');
+  }
+  return result;
+}
+
+function describe(error: unknown): { code: string; message: string } {
+  if (error instanceof StepFailure || error instanceof FleetError) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Runs a script through `sh -c`, with privilege when the host needs `become`. */
+async function run(t: Transport, script: string, timeoutMs?: number): Promise<S.Markers & { stdout: string; stderr: string }> {
+  const res = await t.exec(S.inSh(script), { privileged: true, ...(timeoutMs ? { timeoutMs } : {}) });
+  return { ...S.parseMarkers(res.stdout), stdout: res.stdout, stderr: res.stderr };
+}
+
+function pick(effective: Record<string, string> | null, keywords: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of keywords) {
+    const v = effective?.[k.toLowerCase()];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+interface HostReading {
+  facts: HostFacts;
+  plan: HostPlan;
+  clients: ClientHostPlan;
+}
+
+const NO_CLIENTS: ClientHostPlan = { files: [], explain: [], warnings: [], refusals: [] };
+
+async function readHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<HostReading> {
+  ctx.step('facts');
+  const facts = await ctx.gatherFacts(t);
+  if (facts.configError !== null) {
+    // Never touch or reload a host whose live config sshd already rejects: its next restart
+    // would fail whatever fleet did, and a reload now would keep the broken file in place.
+    throw new StepFailure('CONFIG_BROKEN_BEFORE', `sshd -t rejects the current config, so the host was left untouched: ${facts.configError}`);
+  }
+  const clients = ctx.policy.client ? await readClients(t, ctx.policy.client) : NO_CLIENTS;
+  ctx.step('plan');
+  const plan = planHost(facts, ctx.policy);
+  result.effective = pick(facts.effective, Object.keys(ctx.policy.sshd));
+  result.explain = [...plan.explain, ...clients.explain];
+  result.warnings.push(...plan.warnings, ...clients.warnings);
+  result.changes = [...plan.files, ...clients.files].map((f) => ({ file: f.path, diff: f.diff }));
+  if (clients.refusals.length > 0) throw new StepFailure('CLIENT_UNSAFE', clients.refusals.join('; '));
+  return { facts, plan, clients };
+}
+
+async function readClients(t: Transport, client: NonNullable<HostRunContext['policy']['client']>): Promise<ClientHostPlan> {
+  const res = await t.exec(S.inSh(clientFactsScript(client.users, client.system)), { privileged: true });
+  try {
+    return planClients(parseClientFacts(res.stdout, client.users, client.system), client);
+  } catch (error) {
+    throw new StepFailure('FACTS_FAILED', `could not read the client configs: ${describe(error).message} ${res.stderr.trim()}`);
+  }
+}
+
+/** Proves the candidate with the real sshd, against the whole config, in a private folder. */
+async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFacts, plan: HostPlan): Promise<void> {
+  ctx.step('stage');
+  const stageRoot = `/tmp/fleet-stage-${ctx.runId}-${Math.random().toString(36).slice(2, 10)}`;
+  const candidate = relocate(applyEdits(facts.tree, plan.files), stageRoot);
+  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files));
+  if (S.has(out, 'stage-failed') || !S.has(out, 'rc')) {
+    throw new StepFailure('WRITE_FAILED', `could not stage the candidate under /tmp: ${(out.stderr || out.stdout).trim() || 'no output'}`);
+  }
+  if (S.arg(out, 'rc') !== '0') {
+    const said = (out.sections.get('sshd-t') ?? '').replaceAll(stageRoot, '').trim();
+    throw new StepFailure('CANDIDATE_REJECTED', `sshd -t rejects the candidate config: ${said || 'no message'}`);
+  }
+}
+
+async function inspectHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
+  const { facts, plan, clients } = await readHost(ctx, t, result);
+  const pending = plan.files.length + clients.files.length > 0;
+  if (ctx.command === 'check') {
+    result.status = pending || plan.drift.length > 0 ? 'changed' : 'unchanged';
+    if (plan.drift.length > 0) result.warnings.push(`drift: ${plan.drift.map((k) => `${k} is ${result.effective[k] ?? '(unset)'}, policy wants ${plan.promised[k]}`).join('; ')}`);
+    return;
+  }
+  if (!pending) {
+    if (plan.drift.length > 0) throw driftWithoutEdit(plan, result);
+    return;
+  }
+  if (plan.files.length > 0) await stageAndValidate(ctx, t, facts, plan);
+  result.status = 'changed';
+}
+
+function driftWithoutEdit(plan: HostPlan, result: HostResult): StepFailure {
+  const what = plan.drift.map((k) => `${k} ${result.effective[k] ?? '(unset)'} (wanted ${plan.promised[k]})`).join(', ');
+  return new StepFailure('VERIFY_FAILED', `no file edit can be planned, yet sshd -T reports ${what}: the value comes from outside the config files (command line or build default)`);
+}
+
+async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
+  ctx.step('lock');
+  let lock: LockOutcome = await takeLock(t, ctx.lockOwner);
+  if (lock.kind === 'held' && !ctx.ownerAlive(lock.owner)) {
+    // A fleet that died mid-apply (SIGKILL, power loss) left its journal: finish or undo it first.
+    const note = await recoverStaleLock(ctx, t, lock);
+    result.warnings.push(note);
+    if (note.includes('restored')) result.reloaded = true;
+    lock = await takeLock(t, ctx.lockOwner);
+  }
+  if (lock.kind !== 'acquired') {
+    throw new StepFailure('LOCKED', lock.kind === 'held' ? `another fleet run holds the lock on this host (${lock.owner}); ${S.LOCK_DIR} is removed when it ends` : lock.message);
+  }
+  // The lock is kept (with its journal) only when files could not be restored: the next run
+  // must see it and recover.
+  let keepLock = false;
+  try {
+    await applyLocked(ctx, t, result);
+  } catch (error) {
+    keepLock = error instanceof StepFailure && error.code === 'ROLLBACK_FAILED';
+    throw error;
+  } finally {
+    if (!keepLock) await releaseLock(t, ctx.lockOwner).catch(() => undefined);
+  }
+}
+
+async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
+  const { facts, plan, clients } = await readHost(ctx, t, result);
+  if (plan.files.length === 0 && clients.files.length === 0) {
+    if (plan.drift.length > 0) throw driftWithoutEdit(plan, result);
+    return;
+  }
+  const stamp = ctx.now().toISOString().replace(/[-:]/g, '');
+  if (plan.files.length > 0) await applySshd(ctx, t, result, facts, plan, stamp);
+  if (clients.files.length > 0) await applyClients(ctx, t, result, facts, plan, clients, stamp);
+  await run(t, S.finishScript(ctx.lockOwner, plan.files.map((f) => f.path)));
+  result.status = 'changed';
+}
+
+async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string): Promise<void> {
+  await stageAndValidate(ctx, t, facts, plan);
+
+  ctx.step('write');
+  const written = await run(t, S.writeCandidatesScript(plan.files, ctx.runId));
+  if (!S.has(written, 'written')) throw new StepFailure('WRITE_FAILED', `could not write the candidate next to its target: ${(written.stderr || written.stdout).trim()}`);
+
+  ctx.step('commit');
+  const replacements = plan.files.map((file) => ({ file, backup: file.before === null ? null : backupPathFor(file.path, stamp, facts.tree) }));
+  const committed = await run(t, S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId));
+  const failed = S.arg(committed, 'fail');
+  if (failed !== undefined || !S.has(committed, 'committed')) {
+    const restored = S.has(committed, 'restored');
+    const said = (committed.sections.get('sshd-t') ?? committed.stderr).trim();
+    const code = failed || 'WRITE_FAILED';
+    if (!restored) throw new StepFailure('ROLLBACK_FAILED', `${code}: ${said}; restoring the files failed too, the lock and its journal stay for the next run`);
+    throw new StepFailure(code, `${code === 'VERIFY_FAILED' ? 'sshd -t rejects the live config after the rename' : 'the change could not be committed'}: ${said || 'no message'}; every file was restored`, true);
+  }
+  const after = parseEffective(committed.sections.get('sshd-T') ?? '');
+  const provable = !S.has(committed, 'sshd-T-failed');
+  if (!provable) result.warnings.push(`sshd -T cannot print this config without a connection (${(committed.sections.get('sshd-T') ?? '').trim()}); the values rest on fleet's reading of the files and the fresh login`);
+  result.effective = provable ? pick(after, Object.keys(plan.promised)) : plan.promised;
+  const wrong = provable ? Object.entries(plan.promised).filter(([k, v]) => after[k.toLowerCase()] !== v) : [];
+  if (wrong.length > 0) {
+    const what = wrong.map(([k, v]) => `${k} is ${after[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ');
+    await rollback(ctx, t, facts, result, false, `VERIFY_FAILED`, `sshd -T disagrees with the plan: ${what}`);
+  }
+
+  ctx.step('reload');
+  const reload = await t.exec(S.inSh(facts.reload.command), { privileged: true });
+  result.reloaded = true;
+  if (reload.code !== 0) {
+    await rollback(ctx, t, facts, result, true, 'RELOAD_FAILED', `${facts.reload.command} exited ${reload.code ?? reload.signal}: ${(reload.stderr || reload.stdout).trim()}`);
+  }
+
+  ctx.step('login');
+  const login = await proveLogin(ctx);
+  if (login !== null) await rollback(ctx, t, facts, result, true, 'LOGIN_FAILED', `a fresh login failed after the reload: ${login}`);
+}
+
+/** Client files go after sshd is proven; if one fails, everything this run changed is undone. */
+async function applyClients(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, clients: ClientHostPlan, stamp: string): Promise<void> {
+  ctx.step('client');
+  const done: ClientWrite[] = [];
+  try {
+    for (const file of clients.files) done.push(await writeClientFile(t, file, ctx.runId, stamp));
+  } catch (error) {
+    const reason = describe(error).message;
+    const undone = await Promise.allSettled(done.reverse().map((w) => restoreClientFile(t, w)));
+    const stuck = undone.filter((u) => u.status === 'rejected').map((u) => describe((u as PromiseRejectedResult).reason).message);
+    if (stuck.length > 0) throw new StepFailure('ROLLBACK_FAILED', `${reason}; ${stuck.join('; ')}`);
+    if (plan.files.length > 0) await rollback(ctx, t, facts, result, true, 'CLIENT_FAILED', reason);
+    throw new StepFailure('CLIENT_FAILED', `${reason}${done.length > 0 ? '; the client files written before it were restored' : ''}`, done.length > 0);
+  }
+}
+
+/**
+ * A new handshake and login while the first session stays open. sshd re-executes itself on
+ * SIGHUP, so a refused connection in the first moments is retried; anything else is final.
+ * Returns null on success, else the reason.
+ */
+export async function proveLogin(ctx: HostRunContext): Promise<string | null> {
+  let last = '';
+  for (const delay of [0, ...ctx.loginRetryDelaysMs]) {
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    try {
+      const fresh = await ctx.connect(ctx.host);
+      try {
+        const res = await fresh.exec('true');
+        if (res.code === 0) return null;
+        last = `\`true\` exited ${res.code ?? res.signal}`;
+      } finally {
+        await fresh.close().catch(() => undefined);
+      }
+    } catch (error) {
+      const { code, message } = describe(error);
+      last = `${code}: ${message}`;
+      if (!isNetworkFailure(code as never) && code !== 'CONNECTION_LOST') return last;
+    }
+  }
+  return last;
+}
+
+/** Restores every file over the lifeline; reloads and proves a login again when sshd had been reloaded. Always throws. */
+async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, result: HostResult, reloaded: boolean, code: string, reason: string): Promise<never> {
+  ctx.step('rollback');
+  let restored;
+  try {
+    restored = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main));
+  } catch (error) {
+    throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the lifeline failed during the restore (${describe(error).message})`);
+  }
+  if (!S.has(restored, 'restored') || S.has(restored, 'restored-invalid')) {
+    throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed: ${restored.stdout.trim()}`);
+  }
+  if (reloaded) {
+    const again = await t.exec(S.inSh(facts.reload.command), { privileged: true });
+    const login = again.code === 0 ? await proveLogin(ctx) : `reload exited ${again.code}`;
+    if (login !== null) throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; files restored, but sshd does not accept logins after reloading them: ${login}`, true);
+  }
+  result.effective = pick(facts.effective, Object.keys(ctx.policy.sshd));
+  throw new StepFailure(code, `${reason}; rolled back${reloaded ? ' and reloaded' : ''}`, true);
+}

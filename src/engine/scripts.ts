@@ -1,0 +1,217 @@
+/**
+ * The shell scripts fleet runs on a host, built as pure strings. Every path and value is
+ * quoted with `quote`, and file contents travel as base64 (only [A-Za-z0-9+/=]), so nothing
+ * read from a host, an inventory or a policy can be read as shell syntax. Scripts print
+ * `@@fleet:` marker lines that `parseMarkers` reads back.
+ */
+import { quote } from '../core/shell.js';
+import type { PlannedFile } from '../core/hostPlan.js';
+
+/** Where a host's lock lives: /run is cleared at boot, so a lock never outlives a reboot. */
+export const LOCK_DIR = '/run/fleet.lock';
+const MARK = '@@fleet:';
+/** Backups kept per file; older ones are pruned after a successful apply. */
+export const BACKUPS_KEPT = 5;
+
+const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+
+/** Wraps a script so the login shell (bash, zsh, fish…) only ever parses `sh -c '<script>'`. */
+export function inSh(script: string): string {
+  return `sh -c ${quote(script)}`;
+}
+
+export function lockScript(owner: string): string {
+  const L = quote(LOCK_DIR);
+  return [
+    `if mkdir -m 700 ${L} 2>/dev/null; then printf '%s\\n' ${quote(owner)} > ${L}/owner && echo ${MARK}lock-acquired; exit 0; fi`,
+    `if [ -d ${L} ]; then echo ${MARK}lock-held; cat ${L}/owner 2>/dev/null; echo; echo ${MARK}state; cat ${L}/state 2>/dev/null; echo; echo ${MARK}journal; cat ${L}/journal 2>/dev/null; exit 0; fi`,
+    `echo ${MARK}lock-error; mkdir -m 700 ${L} 2>&1`,
+  ].join('\n');
+}
+
+/** Removes the lock only if it is still ours. */
+export function unlockScript(owner: string): string {
+  const L = quote(LOCK_DIR);
+  return `if [ "$(cat ${L}/owner 2>/dev/null)" = ${quote(owner)} ]; then rm -rf ${L}; fi; echo ${MARK}unlocked`;
+}
+
+function writeFile(path: string, text: string): string {
+  return `printf '%s' ${quote(b64(text))} | base64 -d > ${quote(path)}`;
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/**
+ * Stages the whole candidate config under `stageRoot` (a private folder, never the live files)
+ * and asks the real `sshd -t` about it. `staged` maps staged paths to their text.
+ */
+export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>): string {
+  const S = quote(stageRoot);
+  const lines = [
+    'umask 077',
+    `mkdir -m 700 ${S} || { echo ${MARK}stage-failed; exit 0; }`,
+    `trap 'rm -rf ${stageRoot}' EXIT`,
+    // sshd -t refuses to run without its privilege-separation directory.
+    'mkdir -p /run/sshd 2>/dev/null',
+  ];
+  const dirs = new Set([...staged.keys()].map(dirOf));
+  for (const d of dirs) lines.push(`mkdir -p ${quote(d)} || { echo ${MARK}stage-failed; exit 0; }`);
+  for (const [path, text] of staged) lines.push(`${writeFile(path, text)} || { echo ${MARK}stage-failed; exit 0; }`);
+  lines.push(`echo ${MARK}sshd-t`, `${quote(sshdBinary)} -t -f ${quote(stagedMain)} 2>&1`, `echo "${MARK}rc $?"`);
+  return lines.join('\n');
+}
+
+export function tempPathFor(target: string, runId: string): string {
+  const dir = dirOf(target);
+  const base = target.slice(dir.length + 1);
+  // A leading dot keeps the candidate out of sshd's Include globs (glob(3) skips dot files).
+  return `${dir === '/' ? '' : dir}/.${base}.fleet-tmp-${runId}`;
+}
+
+/** Writes each candidate next to its target, with the target's owner and mode. */
+export function writeCandidatesScript(files: readonly PlannedFile[], runId: string): string {
+  const lines = ['umask 077'];
+  const temps = files.map((f) => tempPathFor(f.path, runId));
+  const cleanup = temps.map((t) => `rm -f ${quote(t)}`).join('; ');
+  files.forEach((f, i) => {
+    const t = quote(temps[i] as string);
+    const fail = `{ ${cleanup}; echo ${MARK}fail; exit 0; }`;
+    lines.push(`mkdir -p ${quote(dirOf(f.path))} || ${fail}`);
+    lines.push(`${writeFile(temps[i] as string, f.after)} || ${fail}`);
+    lines.push(`chown ${f.uid}:${f.gid} ${t} && chmod ${f.mode.toString(8)} ${t} || ${fail}`);
+  });
+  lines.push(`echo ${MARK}written`);
+  return lines.join('\n');
+}
+
+export function removeTempsScript(files: readonly PlannedFile[], runId: string): string {
+  return files.map((f) => `rm -f ${quote(tempPathFor(f.path, runId))}`).join('\n') + `\necho ${MARK}cleaned`;
+}
+
+/** Shell function that undoes every journalled replacement (and drops any candidate left beside it). */
+const RESTORE_FN = `restore() {
+  [ -f ${LOCK_DIR}/journal ] || return 0
+  while read -r t b; do
+    t=$(printf '%s' "$t" | base64 -d)
+    rm -f "$(dirname "$t")/.$(basename "$t").fleet-tmp-"*
+    if [ "$b" = - ]; then rm -f "$t" || return 1
+    else b=$(printf '%s' "$b" | base64 -d); cp -p "$b" "$t.fleet-restore" && mv -f "$t.fleet-restore" "$t" || return 1
+    fi
+  done < ${LOCK_DIR}/journal
+}`;
+
+export interface Replacement {
+  file: PlannedFile;
+  /** null when the target is new: undoing it means removing it. */
+  backup: string | null;
+}
+
+/**
+ * Backup → journal → atomic rename for every file, then the real sshd proves the whole live
+ * config (`-t`) and prints the effective values (`-T`). Any failure restores every file
+ * before the script ends, so the host is never left with a config sshd rejects.
+ */
+export function commitScript(sshdBinary: string, main: string, replacements: readonly Replacement[], runId: string): string {
+  const J = `${LOCK_DIR}/journal`;
+  const lines = [
+    'umask 077',
+    RESTORE_FN,
+    `fail() { echo "${MARK}fail $1"; restore && echo ${MARK}restored; ${replacements.map((r) => `rm -f ${quote(tempPathFor(r.file.path, runId))}`).join('; ')}; exit 0; }`,
+    `: > ${J} || fail BACKUP_FAILED`,
+    `echo journal > ${LOCK_DIR}/state`,
+  ];
+  for (const { file, backup } of replacements) {
+    const T = quote(file.path);
+    if (backup) {
+      lines.push(`mkdir -p ${quote(dirOf(backup))} && cp -p ${T} ${quote(backup)} || fail BACKUP_FAILED`);
+      lines.push(`echo ${quote(`${b64(file.path)} ${b64(backup)}`)} >> ${J} || fail BACKUP_FAILED`);
+    } else {
+      lines.push(`echo ${quote(`${b64(file.path)} -`)} >> ${J} || fail BACKUP_FAILED`);
+    }
+  }
+  // Flush the journal and backups before any live file changes: a crash from here on is recoverable.
+  lines.push('sync 2>/dev/null');
+  for (const { file } of replacements) {
+    lines.push(`mv -f ${quote(tempPathFor(file.path, runId))} ${quote(file.path)} || fail WRITE_FAILED`);
+  }
+  lines.push(
+    `echo committed > ${LOCK_DIR}/state`,
+    `out=$(${quote(sshdBinary)} -t -f ${quote(main)} 2>&1) || { echo ${MARK}sshd-t; printf '%s\\n' "$out"; fail VERIFY_FAILED; }`,
+    // sshd -T cannot evaluate some valid configs without a connection spec (OpenSSH 9.2 dies on
+    // `Match LocalPort`); sshd -t has passed, so that is reported, not treated as a failure.
+    `echo ${MARK}sshd-T`,
+    `${quote(sshdBinary)} -T -f ${quote(main)} 2>&1 || echo ${MARK}sshd-T-failed`,
+    `echo ${MARK}committed`,
+  );
+  return lines.join('\n');
+}
+
+/** Restores every journalled file and proves the restored config with `sshd -t`. */
+export function restoreScript(sshdBinary: string, main: string): string {
+  return [
+    RESTORE_FN,
+    `restore || { echo ${MARK}restore-failed; exit 0; }`,
+    `echo restored > ${LOCK_DIR}/state`,
+    `out=$(${quote(sshdBinary)} -t -f ${quote(main)} 2>&1) || { echo ${MARK}restored-invalid; printf '%s\\n' "$out"; exit 0; }`,
+    `echo ${MARK}restored`,
+  ].join('\n');
+}
+
+/** After a proven apply: mark the journal done, prune old backups, drop the lock. */
+export function finishScript(owner: string, targets: readonly string[]): string {
+  const lines = [`echo done > ${LOCK_DIR}/state 2>/dev/null`];
+  for (const t of targets) {
+    // Backups sort by their UTC stamp; keep the newest few.
+    lines.push(
+      `ls -1d ${quote(t)}.fleet-2* /var/backups/fleet/${quote(backupStem(t))}.fleet-2* 2>/dev/null | sort -r | tail -n +${BACKUPS_KEPT + 1} | while IFS= read -r f; do rm -f "$f"; done`,
+    );
+  }
+  lines.push(unlockScript(owner));
+  return lines.join('\n');
+}
+
+export function backupStem(target: string): string {
+  return target.replace(/^\//, '').replaceAll('/', '_');
+}
+
+export interface Markers {
+  /** marker name → the text that followed it up to the next marker */
+  sections: Map<string, string>;
+  /** marker names in order, with their inline arguments (`@@fleet:fail WRITE_FAILED` → ['fail', 'WRITE_FAILED']) */
+  seen: { name: string; arg: string }[];
+}
+
+export function parseMarkers(stdout: string): Markers {
+  const sections = new Map<string, string>();
+  const seen: { name: string; arg: string }[] = [];
+  let current: string | null = null;
+  let buffer: string[] = [];
+  const flush = (): void => {
+    if (current !== null) sections.set(current, buffer.join('\n').replace(/\n+$/, ''));
+  };
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith(MARK)) {
+      flush();
+      const rest = line.slice(MARK.length);
+      const space = rest.indexOf(' ');
+      const name = space === -1 ? rest : rest.slice(0, space);
+      const arg = space === -1 ? '' : rest.slice(space + 1);
+      seen.push({ name, arg });
+      current = name;
+      buffer = [];
+    } else if (current !== null) buffer.push(line);
+  }
+  flush();
+  return { sections, seen };
+}
+
+export function has(m: Markers, name: string): boolean {
+  return m.seen.some((s) => s.name === name);
+}
+
+export function arg(m: Markers, name: string): string | undefined {
+  return m.seen.find((s) => s.name === name)?.arg;
+}

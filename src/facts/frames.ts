@@ -1,0 +1,54 @@
+/**
+ * The probe's output format. Each frame is a header line `@@<tag> <arg>…` followed by zero
+ * or more lines of base64 payload. Base64 keeps every byte (CRLF, no final newline,
+ * invalid UTF-8) exact, and can never contain `@`, so payload cannot fake a header.
+ * Paths travel raw at the end of a header line (they hold no newline).
+ */
+
+/** One frame: its tag, header arguments and decoded payload bytes. */
+export interface Frame {
+  tag: string;
+  /** The header after the tag, split on spaces. */
+  args: string[];
+  /** The header after the tag, unsplit: a path at the end of a header is `rest` minus the fields before it. */
+  rest: string;
+  payload: Buffer;
+}
+
+/** Splits probe output into frames. Text before the first header (shell noise) is ignored. */
+export function parseFrames(output: string): Frame[] {
+  const frames: Frame[] = [];
+  let current: { tag: string; rest: string; lines: string[] } | null = null;
+  const flush = () => {
+    if (current) {
+      const { tag, rest, lines } = current;
+      frames.push({ tag, rest, args: rest === '' ? [] : rest.split(' '), payload: Buffer.from(lines.join(''), 'base64') });
+    }
+  };
+  for (const raw of output.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line.startsWith('@@')) {
+      flush();
+      const header = line.slice(2);
+      const space = header.indexOf(' ');
+      current = space === -1 ? { tag: header, rest: '', lines: [] } : { tag: header.slice(0, space), rest: header.slice(space + 1), lines: [] };
+    } else if (current && line !== '') {
+      current.lines.push(line);
+    }
+  }
+  flush();
+  return frames;
+}
+
+/** Splits `n` space-separated fields off the front of a header; the remainder is kept whole (a path). */
+export function fieldsThenPath(rest: string, n: number): { fields: string[]; path: string } | null {
+  const fields: string[] = [];
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const space = rest.indexOf(' ', at);
+    if (space === -1) return null;
+    fields.push(rest.slice(at, space));
+    at = space + 1;
+  }
+  return { fields, path: rest.slice(at) };
+}

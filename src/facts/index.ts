@@ -1,0 +1,136 @@
+/**
+ * Host facts: one probe script over the transport, parsed into plain data for the planner.
+ * In the common case this is ONE round trip; Include patterns the shell could not follow
+ * cost one more each level, until the tree is closed under Include.
+ */
+import { FleetError } from '../core/errors.js';
+import { command } from '../core/shell.js';
+import { includePatterns, MAX_INCLUDE_DEPTH, missingFiles } from '../core/sshd/includes.js';
+import type { ConfigTree } from '../core/sshd/types.js';
+import type { Transport } from '../transport/types.js';
+import { readProbe, type ProbedFile, type ProbeReport } from './probe.js';
+import { chooseReload } from './reload.js';
+import { factsScript, followUpScript } from './script.js';
+import type { FileMeta, HostFacts } from './types.js';
+
+export type { FileMeta, HostFacts, ReloadMethod } from './types.js';
+
+/** sshd's compiled-in default PidFile on Debian, Ubuntu, RHEL and Alpine. */
+const DEFAULT_PID_FILE = '/run/sshd.pid';
+
+/** Reads a host's sshd facts. Throws FleetError FACTS_FAILED with the reason. */
+export async function gatherFacts(t: Transport): Promise<HostFacts> {
+  const host = t.host;
+  const fail = (reason: string) => new FleetError('FACTS_FAILED', `${host.name}: ${reason}`);
+  const report = await runProbe(
+    t,
+    factsScript({
+      configPath: host.sshdConfigPath,
+      ...(host.sshdBinary !== undefined ? { sshdBinary: host.sshdBinary } : {}),
+    }),
+    fail,
+  );
+  if (report.uid !== 0) {
+    throw fail(`the facts probe ran as uid ${report.uid ?? '?'}; it needs root (set become: true, or connect as root)`);
+  }
+  if (report.sshdBinary === null) {
+    const tried = report.sshdMissing ? report.sshdMissing : 'PATH, /usr/sbin, /usr/local/sbin, /sbin, /usr/bin';
+    throw fail(`sshd not found or not executable (looked at ${tried}); set sshd_binary in the inventory`);
+  }
+  if (!report.files.get(host.sshdConfigPath)) {
+    throw fail(`${host.sshdConfigPath} does not exist or is not a readable file; set sshd_config in the inventory`);
+  }
+
+  await closeIncludes(t, report, fail);
+
+  const tree = buildTree(host.sshdConfigPath, report, fail);
+  const meta = new Map<string, FileMeta>();
+  for (const path of tree.files.keys()) {
+    const file = report.files.get(path);
+    if (file) meta.set(path, file.meta);
+  }
+  const effective = report.effective;
+  const configError = effective === null ? (report.configError ?? 'sshd -T failed without a message') : null;
+  const pidFile = effective?.['pidfile'] && effective['pidfile'] !== 'none' ? effective['pidfile'] : DEFAULT_PID_FILE;
+  return {
+    sshdBinary: report.sshdBinary,
+    sshdVersion: report.sshdVersion ?? 'unknown',
+    tree,
+    meta,
+    effective,
+    configError,
+    pidFile,
+    reload: chooseReload(report.reload, pidFile, host.sshdReloadCommand),
+  };
+}
+
+async function runProbe(t: Transport, script: string, fail: (r: string) => FleetError): Promise<ProbeReport> {
+  // `sh -c` explicitly: the login shell may not be POSIX (fish, csh).
+  const result = await t.exec(command('sh', '-c', script), { privileged: true });
+  const report = readProbe(result.stdout);
+  if (!report.complete) {
+    const why = result.stderr.trim().split('\n')[0] ?? '';
+    throw fail(`the facts probe stopped early (exit ${result.code ?? result.signal})${why ? `: ${why}` : ''}`);
+  }
+  return report;
+}
+
+/**
+ * Follows Include until every pattern in every fetched file has been globbed and every
+ * match fetched, with one extra round trip per missing level (sshd's own depth limit bounds it).
+ */
+async function closeIncludes(t: Transport, report: ProbeReport, fail: (r: string) => FleetError): Promise<void> {
+  for (let round = 0; round < MAX_INCLUDE_DEPTH; round++) {
+    const tree = rawTree(t.host.sshdConfigPath, report);
+    const patterns = missingFiles(tree);
+    const unfetched = [...report.globs.values()].flat().filter((p) => !report.files.has(p));
+    if (patterns.length === 0 && unfetched.length === 0) return;
+    const more = await runProbe(t, followUpScript(patterns, unfetched), fail);
+    for (const [path, file] of more.files) report.files.set(path, file);
+    for (const [pattern, matches] of more.globs) report.globs.set(pattern, matches);
+    // A pattern the host could not report on (e.g. `~` forms) counts as matching nothing,
+    // so the loop always ends.
+    for (const p of patterns) if (!report.globs.has(p)) report.globs.set(p, []);
+    for (const p of unfetched) if (!report.files.has(p)) report.files.set(p, null);
+  }
+  throw fail(`Include nesting deeper than ${MAX_INCLUDE_DEPTH} levels (sshd refuses that too)`);
+}
+
+/** A tree over whatever was fetched so far, with lossy text: only used to find Include patterns. */
+function rawTree(main: string, report: ProbeReport): ConfigTree {
+  const files = new Map<string, string>();
+  for (const [path, file] of report.files) if (file) files.set(path, file.bytes.toString('utf8'));
+  return { main, files, globs: report.globs };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeFile(path: string, file: ProbedFile, fail: (r: string) => FleetError): string {
+  try {
+    return utf8.decode(file.bytes);
+  } catch {
+    // Editing text that is not UTF-8 could not give back its bytes; refuse rather than corrupt.
+    throw fail(`${path} is not valid UTF-8; fleet will not edit it`);
+  }
+}
+
+/** The tree sshd reads: the main file, then every file reachable through Include. */
+function buildTree(main: string, report: ProbeReport, fail: (r: string) => FleetError): ConfigTree {
+  const files = new Map<string, string>();
+  const globs = new Map<string, readonly string[]>();
+  const queue = [main];
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    if (files.has(path)) continue;
+    const file = report.files.get(path);
+    if (!file) continue;
+    const text = decodeFile(path, file, fail);
+    files.set(path, text);
+    for (const pattern of includePatterns(text, path)) {
+      const matches = report.globs.get(pattern) ?? [];
+      globs.set(pattern, matches);
+      queue.push(...matches);
+    }
+  }
+  return { main, files, globs };
+}

@@ -1,0 +1,113 @@
+/**
+ * Reads the facts probe's frames into plain data. Pure: tested on recorded probe output.
+ */
+import { fieldsThenPath, parseFrames } from './frames.js';
+import { parseUnitState, type ReloadProbes } from './reload.js';
+import { parseConfigError, parseSshdT, parseSshdVersion } from './sshd-output.js';
+import type { FileMeta } from './types.js';
+
+/** One file as the probe read it: exact bytes and owner/mode. */
+export interface ProbedFile {
+  bytes: Buffer;
+  meta: FileMeta;
+}
+
+/** Everything one probe run reported. */
+export interface ProbeReport {
+  /** uid the probe ran as; facts need 0. */
+  uid: number | null;
+  /** The sshd binary used, or null when none was found (`sshdMissing` then says what was tried). */
+  sshdBinary: string | null;
+  sshdMissing: string | null;
+  sshdVersion: string | null;
+  /** Parsed `sshd -T`, or null when it failed. */
+  effective: Record<string, string> | null;
+  /** `sshd -t`'s complaint when the live config is rejected. */
+  configError: string | null;
+  /** path → file; null for a path that does not exist or is not a readable regular file. */
+  files: Map<string, ProbedFile | null>;
+  /** Include pattern (resolved) → paths it matched. */
+  globs: Map<string, string[]>;
+  reload: ReloadProbes;
+  /** The probe printed its end marker (output was not cut short). */
+  complete: boolean;
+}
+
+export function readProbe(output: string): ProbeReport {
+  const report: ProbeReport = {
+    uid: null,
+    sshdBinary: null,
+    sshdMissing: null,
+    sshdVersion: null,
+    effective: null,
+    configError: null,
+    files: new Map(),
+    globs: new Map(),
+    reload: { systemd: false, units: [], openrc: false, pidAlive: false, initScripts: [], serviceCommand: false },
+    complete: false,
+  };
+  let lastGlob: string[] | null = null;
+  for (const frame of parseFrames(output)) {
+    const [a0] = frame.args;
+    const text = () => frame.payload.toString('utf8');
+    switch (frame.tag) {
+      case 'uid':
+        report.uid = a0 !== undefined && /^\d+$/.test(a0) ? Number(a0) : null;
+        break;
+      case 'sshd':
+        report.sshdBinary = frame.rest;
+        break;
+      case 'nosshd':
+        report.sshdMissing = frame.rest;
+        break;
+      case 'version':
+        report.sshdVersion = parseSshdVersion(text());
+        break;
+      case 'T':
+        report.effective = a0 === '0' ? parseSshdT(text()) : null;
+        break;
+      case 't':
+        report.configError = parseConfigError(text());
+        break;
+      case 'file': {
+        // `stat -c '%u %g %a %n'`: three numbers, then the path as given.
+        const header = fieldsThenPath(frame.rest, 3);
+        if (header === null) break;
+        const meta = parseMeta(header.path, header.fields);
+        report.files.set(header.path, meta ? { bytes: frame.payload, meta } : null);
+        break;
+      }
+      case 'nofile':
+        report.files.set(frame.rest, null);
+        break;
+      case 'glob':
+        lastGlob = [];
+        report.globs.set(frame.rest, lastGlob);
+        break;
+      case 'match':
+        lastGlob?.push(frame.rest);
+        break;
+      case 'probe':
+        if (a0 === 'systemd') report.reload.systemd = true;
+        else if (a0 === 'openrc') report.reload.openrc = true;
+        else if (a0 === 'pid-alive') report.reload.pidAlive = true;
+        else if (a0 === 'service') report.reload.serviceCommand = true;
+        else if (a0?.startsWith('initd-')) report.reload.initScripts.push(a0.slice('initd-'.length));
+        break;
+      case 'unit':
+        report.reload.units.push(parseUnitState(frame.rest, text()));
+        break;
+      case 'end':
+        report.complete = true;
+        break;
+    }
+  }
+  return report;
+}
+
+function parseMeta(path: string, [uid, gid, mode]: string[]): FileMeta | null {
+  if (uid === undefined || gid === undefined || mode === undefined) return null;
+  if (!/^\d+$/.test(uid) || !/^\d+$/.test(gid) || !/^[0-7]+$/.test(mode)) return null;
+  // stat %a prints the permission bits (and setuid/sticky bits) in octal.
+  return { path, uid: Number(uid), gid: Number(gid), mode: parseInt(mode, 8) & 0o7777 };
+}

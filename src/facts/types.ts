@@ -1,0 +1,33 @@
+/** What fleet knows about one host before planning: read once, then plain data. */
+import type { ConfigTree } from '../core/sshd/types.js';
+import type { ReloadMethod } from './reload.js';
+
+/** Owner and permission bits of a config file, so a rewrite keeps them. */
+export interface FileMeta {
+  path: string;
+  uid: number;
+  gid: number;
+  /** permission bits, e.g. 0o600 */
+  mode: number;
+}
+
+/** Everything the planner and the apply engine need to know about one host's sshd. */
+export interface HostFacts {
+  /** host.sshdBinary, or the one found on the host (`command -v sshd`, /usr/sbin/sshd, …). */
+  sshdBinary: string;
+  /** e.g. "OpenSSH_9.2p1" (from `sshd -V`, or the usage message of an older sshd). */
+  sshdVersion: string;
+  /** The main file (host.sshdConfigPath) and every file it includes, recursively. */
+  tree: ConfigTree;
+  /** Owner and mode of every file in `tree`. */
+  meta: ReadonlyMap<string, FileMeta>;
+  /** Parsed `sshd -T` (lowercased keyword → first value); null when sshd rejects its config. */
+  effective: Record<string, string> | null;
+  /** sshd -t's message when the LIVE config is rejected (then `effective` is null). */
+  configError: string | null;
+  /** From `sshd -T` `pidfile`; /run/sshd.pid when unknown. */
+  pidFile: string;
+  reload: ReloadMethod;
+}
+
+export type { ReloadMethod };

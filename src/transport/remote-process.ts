@@ -1,0 +1,36 @@
+/**
+ * Finding a remote command's process again, to kill it on timeout.
+ *
+ * SSH has a `signal` channel request, but sshd refuses it for root sessions (root logins skip
+ * post-auth privilege separation, and sshd only signals from the unprivileged child). So each
+ * command announces its process group on stderr before running: `exec sh -c` makes sh the
+ * session leader sshd created with setsid(), so its pid is the group every child inherits.
+ * On timeout, a second command kills that group.
+ */
+import { quote } from '../core/shell.js';
+
+/** Starts the marker line; a control character no real command prints at the start of stderr. */
+const MARK = '\x1efleet-pgid ';
+
+/** The command line that runs `cmd` in sh after printing its process group id on stderr. */
+export function withProcessMarker(cmd: string): string {
+  return `exec sh -c ${quote(`printf '\\036fleet-pgid %s\\n' "$$" >&2; ${cmd}`)}`;
+}
+
+/**
+ * The announced process group, if the first stderr line is complete and is the marker,
+ * and the stderr the command itself wrote.
+ */
+export function splitProcessMarker(stderr: string): { pgid: number | null; stderr: string } {
+  if (!stderr.startsWith(MARK)) return { pgid: null, stderr };
+  const end = stderr.indexOf('\n');
+  if (end === -1) return { pgid: null, stderr };
+  const pgid = Number(stderr.slice(MARK.length, end));
+  return { pgid: Number.isInteger(pgid) && pgid > 1 ? pgid : null, stderr: stderr.slice(end + 1) };
+}
+
+/** Kills a whole process group (the command and everything it started). */
+export function killGroupCommand(pgid: number): string {
+  // `-s KILL --`: the one spelling dash, bash and busybox all read as "signal this group".
+  return `kill -s KILL -- -${pgid}`;
+}

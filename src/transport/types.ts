@@ -1,0 +1,58 @@
+/**
+ * The transport contract: the only way the rest of fleet talks to a server.
+ * The apply engine and the facts gatherer see these interfaces, never ssh2.
+ */
+
+import type { HostSpec } from '../core/inventory/index.js';
+
+export type { HostSpec };
+
+/** Options of one remote command. */
+export interface ExecOptions {
+  /** Bytes written to the command's stdin, then EOF. */
+  stdin?: string | Buffer;
+  /** Overrides ConnectOptions.commandTimeoutMs for this command. */
+  timeoutMs?: number;
+  /** Run through `sudo -n sh -c <quoted>` when the host has `become`. */
+  privileged?: boolean;
+}
+
+/** What a finished command produced. A non-zero exit is a result, not an error. */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** Exit status; null when the command was killed by a signal. */
+  code: number | null;
+  /** The signal that killed the command, as ssh2 names it (e.g. `SIGTERM`), or null. */
+  signal: string | null;
+}
+
+/** One authenticated SSH session to one host. */
+export interface Transport {
+  readonly host: HostSpec;
+  /**
+   * Runs a shell command line. Rejects with FleetError COMMAND_TIMEOUT, CONNECTION_LOST or
+   * SUDO_PASSWORD_REQUIRED; resolves with the exit status otherwise.
+   */
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+/** How the Connector opens sessions. */
+export interface ConnectOptions {
+  /** OpenSSH-format known_hosts file: host keys are checked against it before authentication. */
+  knownHostsFile: string;
+  /** Unknown host: record its key in knownHostsFile (like StrictHostKeyChecking=accept-new) instead of failing. */
+  acceptNew: boolean;
+  /** Overrides host.identityFile. */
+  identityFile?: string;
+  /** For encrypted keys (the CLI takes it from FLEET_KEY_PASSPHRASE); never printed. */
+  passphrase?: string;
+  /** SSH_AUTH_SOCK of an ssh-agent. */
+  agentSocket?: string;
+  /** TCP connect + handshake + authentication budget. */
+  connectTimeoutMs: number;
+  /** Default budget of one exec. */
+  commandTimeoutMs: number;
+}

@@ -1,0 +1,38 @@
+/** Runs the built fleet CLI as a user would, capturing its output and exit code. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RunReport } from '../../src/engine/types.js';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function fleet(args: string[], opts: { env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void; timeoutMs?: number } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('spawn', () => opts.onSpawn?.(child.pid as number));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export function jsonReport(run: CliRun): RunReport {
+  try {
+    return JSON.parse(run.stdout) as RunReport;
+  } catch {
+    throw new Error(`fleet printed no JSON report (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * fleet plan / apply / check against real sshd hosts, through the real CLI.
+ * Each host is a real OpenSSH server in its own mount namespace (src/lab).
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
+import { fleet, jsonReport } from '../helpers/cli.js';
+import { listenerSockets } from '../helpers/listener.js';
+
+const POLICY = 'sshd:\n  ClientAliveInterval: 298\n  ClientAliveCountMax: 50\n';
+let lab: Lab;
+let dir: string;
+
+/** Every file under a host's /etc/ssh, as bytes, except host keys and fleet's backups. */
+function snapshot(h: LabHost): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (!e.name.startsWith('ssh_host_') && !e.name.includes('.fleet-') && e.name !== 'moduli') files.set(p.slice(h.etcSsh.length), readFileSync(p, 'latin1'));
+    }
+  };
+  walk(h.etcSsh);
+  return files;
+}
+
+function inventory(hosts: readonly LabHost[], extra: (h: LabHost) => string = () => ''): string {
+  const lines = ['all:', '  hosts:'];
+  for (const h of hosts) {
+    lines.push(`    ${h.name}:`, `      address: ${h.address}`, '      user: root', `      identity_file: ${lab.clientKey}`);
+    const more = extra(h);
+    if (more) lines.push(more);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function writePolicy(name: string, inv: string, body = POLICY): string {
+  const inventoryPath = join(dir, `${name}.inventory.yml`);
+  writeFileSync(inventoryPath, inv);
+  const policyPath = join(dir, `${name}.policy.yml`);
+  writeFileSync(policyPath, `inventory: ${inventoryPath}\n${body}`);
+  return policyPath;
+}
+
+const common = () => ['--known-hosts', lab.knownHosts, '--format', 'json', '--no-progress'];
+
+beforeAll(async () => {
+  lab = await startLab({ count: 12, namePrefix: 'it' });
+  dir = lab.dir;
+}, 180_000);
+afterAll(async () => {
+  await lab?.stop();
+});
+
+describe.sequential('plan, apply, apply again, check on real sshd hosts', () => {
+  let policy: string;
+  let before: Map<string, Map<string, string>>;
+
+  it('plan changes nothing, proves each candidate with sshd -t, and exits 2', async () => {
+    policy = writePolicy('main', inventory(lab.hosts));
+    before = new Map(lab.hosts.map((h) => [h.name, snapshot(h)]));
+    const sockets = new Map(lab.hosts.map((h) => [h.name, listenerSockets(lab.pid(h))]));
+    const run = await fleet(['plan', policy, ...common()]);
+    const report = jsonReport(run);
+    expect(run.code, run.stderr).toBe(2);
+    expect(report.summary.failed + report.summary.unreachable).toBe(0);
+    for (const h of lab.hosts) {
+      const r = report.hosts.find((x) => x.name === h.name);
+      expect(r?.status, `${h.name} (${h.shape})`).toBe(h.shape === 'already-set' ? 'unchanged' : 'changed');
+      expect(snapshot(h)).toEqual(before.get(h.name));
+      expect(listenerSockets(lab.pid(h))).toBe(sockets.get(h.name));
+    }
+    const zero = report.hosts.find((x) => lab.hosts.find((h) => h.name === x.name)?.shape === 'cloud-zero');
+    expect(zero?.explain.join('\n')).toMatch(/ClientAliveInterval 0 from \/etc\/ssh\/sshd_config\.d\/[^:]+:\d+/);
+  });
+
+  it('apply brings every host to the effective values, keeps Match exceptions and every other byte, and reloads', async () => {
+    const run = await fleet(['apply', policy, ...common()]);
+    const report = jsonReport(run);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    for (const h of lab.hosts) {
+      const t = await lab.sshdT(h);
+      expect([t['clientaliveinterval'], t['clientalivecountmax']], `${h.name} (${h.shape})`).toEqual(['298', '50']);
+      expect(await lab.isAccepting(h)).toBe(true);
+      const r = report.hosts.find((x) => x.name === h.name)!;
+      expect(r.reloaded).toBe(h.shape !== 'already-set');
+      // Every file: only lines that mention a keepalive keyword differ, and nothing else moved.
+      const now = snapshot(h);
+      for (const [path, old] of before.get(h.name)!) {
+        const oldLines = old.split('\n').filter((l) => !/clientalive/i.test(l));
+        const newLines = (now.get(path) ?? '').split('\n').filter((l) => !/clientalive/i.test(l));
+        expect(newLines, `${h.name}:${path}`).toEqual(oldLines);
+      }
+    }
+    // A Match block's exception stays: sshd -T with a matching connection still gives the site's value.
+    const match = lab.hosts.find((h) => h.shape === 'match-blocks');
+    if (match) {
+      const text = readFileSync(join(match.etcSsh, 'sshd_config'), 'utf8');
+      const inMatch = /^Match[^\n]*\n(?:[ \t]+[^\n]*\n|\n)*?[ \t]*ClientAliveInterval\s+(\d+)/im.exec(text);
+      expect(inMatch, 'the match-blocks shape keeps its Match exception').not.toBeNull();
+    }
+  });
+
+  it('a second apply changes nothing and reloads nothing', async () => {
+    const sockets = new Map(lab.hosts.map((h) => [h.name, listenerSockets(lab.pid(h))]));
+    const files = new Map(lab.hosts.map((h) => [h.name, snapshot(h)]));
+    const run = await fleet(['apply', policy, ...common()]);
+    const report = jsonReport(run);
+    expect(run.code).toBe(0);
+    expect(report.summary.changed).toBe(0);
+    expect(report.hosts.every((r) => !r.reloaded)).toBe(true);
+    for (const h of lab.hosts) {
+      expect(listenerSockets(lab.pid(h)), `${h.name} was not reloaded`).toBe(sockets.get(h.name));
+      expect(snapshot(h)).toEqual(files.get(h.name));
+    }
+  });
+
+  it('check exits 0 in line, then 2 naming the host that drifted', async () => {
+    const clean = await fleet(['check', policy, ...common()]);
+    expect(clean.code, clean.stdout).toBe(0);
+    const victim = lab.hosts[0]!;
+    const main = join(victim.etcSsh, 'sshd_config');
+    writeFileSync(main, `ClientAliveInterval 30\n${readFileSync(main, 'utf8')}`);
+    const drift = await fleet(['check', policy, ...common()]);
+    const report = jsonReport(drift);
+    expect(drift.code).toBe(2);
+    expect(report.hosts.filter((r) => r.status === 'changed').map((r) => r.name)).toEqual([victim.name]);
+    // fix it again for the next cases
+    expect((await fleet(['apply', policy, ...common()])).code).toBe(0);
+  });
+});
+
+describe.sequential('faults: each host ends with its old or new config, valid, accepting logins', () => {
+  it('a host that is down is unreachable; the others still converge', async () => {
+    const [down, ...rest] = lab.hosts.slice(0, 3) as [LabHost, ...LabHost[]];
+    await lab.stopHost(down);
+    try {
+      const policy = writePolicy('down', inventory([down, ...rest]), 'sshd:\n  ClientAliveInterval: 200\n');
+      const run = await fleet(['apply', policy, ...common(), '--timeout', '3']);
+      const report = jsonReport(run);
+      expect(run.code).toBe(1);
+      const r = report.hosts.find((x) => x.name === down.name)!;
+      expect(r.status).toBe('unreachable');
+      expect(r.error?.code).toBe('UNREACHABLE');
+      for (const h of rest) expect((await lab.sshdT(h))['clientaliveinterval']).toBe('200');
+    } finally {
+      await lab.startHost(down);
+    }
+  });
+
+  it('a wrong host key fails the host with HOSTKEY_MISMATCH before any login', async () => {
+    const victim = lab.hosts[1]!;
+    const lines = readFileSync(lab.knownHosts, 'utf8').split('\n');
+    const other = lines.find((l) => l.startsWith(`${lab.hosts[2]!.address} `))!;
+    const forged = lines.map((l) => (l.startsWith(`${victim.address} `) ? `${victim.address} ${other.split(' ').slice(1).join(' ')}` : l)).join('\n');
+    const knownHosts = join(dir, 'forged_known_hosts');
+    writeFileSync(knownHosts, forged);
+    const policy = writePolicy('mismatch', inventory([victim]), 'sshd:\n  ClientAliveInterval: 201\n');
+    const before = snapshot(victim);
+    const run = await fleet(['apply', policy, '--known-hosts', knownHosts, '--format', 'json', '--no-progress']);
+    const r = jsonReport(run).hosts[0]!;
+    expect(run.code).toBe(1);
+    expect([r.status, r.error?.code]).toEqual(['failed', 'HOSTKEY_MISMATCH']);
+    expect(snapshot(victim)).toEqual(before);
+  });
+
+  it('a config that sshd -t rejects before the run is neither touched nor reloaded', async () => {
+    const victim = lab.hosts[3]!;
+    const main = join(victim.etcSsh, 'sshd_config');
+    const good = readFileSync(main, 'utf8');
+    writeFileSync(main, `${good}\nThisIsNotADirective yes\n`);
+    try {
+      const sockets = listenerSockets(lab.pid(victim));
+      const broken = snapshot(victim);
+      const policy = writePolicy('broken', inventory([victim]), 'sshd:\n  ClientAliveInterval: 202\n');
+      const run = await fleet(['apply', policy, ...common()]);
+      const r = jsonReport(run).hosts[0]!;
+      expect([run.code, r.status, r.error?.code]).toEqual([1, 'failed', 'CONFIG_BROKEN_BEFORE']);
+      expect(r.error?.message).toMatch(/ThisIsNotADirective|Bad configuration option/);
+      expect(snapshot(victim)).toEqual(broken);
+      expect(listenerSockets(lab.pid(victim))).toBe(sockets);
+    } finally {
+      writeFileSync(main, good);
+    }
+  });
+
+  it('a reload after which sshd stops answering is rolled back, and sshd accepts logins again', async () => {
+    const victim = lab.hosts[4]!;
+    const before = snapshot(victim);
+    // The first reload freezes the listener (new logins hang until they time out) until the
+    // next reload; that one, fleet's rollback, thaws it and reloads for real.
+    const reload = `if [ ! -e /run/fleet-test-broke ]; then touch /run/fleet-test-broke; kill -STOP "$(cat /run/sshd.pid)"; else kill -CONT "$(cat /run/sshd.pid)"; kill -HUP "$(cat /run/sshd.pid)"; fi`;
+    const policy = writePolicy('badreload', inventory([victim], () => `      sshd_reload_command: '${reload.replaceAll("'", "''")}'`), 'sshd:\n  ClientAliveInterval: 203\n');
+    const run = await fleet(['apply', policy, ...common(), '--timeout', '2']);
+    const r = jsonReport(run).hosts[0]!;
+    expect(run.code, run.stdout).toBe(1);
+    expect([r.status, r.error?.code, r.rolled_back]).toEqual(['failed', 'LOGIN_FAILED', true]);
+    expect(snapshot(victim)).toEqual(before);
+    expect(await lab.isAccepting(victim)).toBe(true);
+    expect((await lab.sshdT(victim))['clientaliveinterval']).not.toBe('203');
+  });
+
+  it('an interrupted run (SIGINT) starts no new host and leaves none half-done', async () => {
+    const policy = writePolicy('interrupt', inventory(lab.hosts), 'sshd:\n  ClientAliveInterval: 204\n');
+    let pid = 0;
+    const running = fleet(['apply', policy, ...common(), '--forks', '1'], { onSpawn: (p) => (pid = p) });
+    await new Promise((r) => setTimeout(r, 1500));
+    process.kill(pid, 'SIGINT');
+    const run = await running;
+    const report = jsonReport(run);
+    expect(run.code).toBe(130);
+    const interrupted = report.hosts.filter((r) => r.error?.code === 'INTERRUPTED');
+    expect(interrupted.length).toBeGreaterThan(0);
+    for (const h of lab.hosts) {
+      const r = report.hosts.find((x) => x.name === h.name)!;
+      const value = (await lab.sshdT(h))['clientaliveinterval'];
+      if (r.status === 'changed') expect(value).toBe('204');
+      else expect(value).not.toBe('204');
+      expect(await lab.isAccepting(h)).toBe(true);
+      expect(readdirSync(join(h.dir, 'run')).includes('fleet.lock'), `${h.name} lock released`).toBe(false);
+    }
+  });
+});
