@@ -121,7 +121,9 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
 
 function pickProgress(flags: RunFlags): Progress {
   if (!flags.progress) return silentProgress;
-  return process.stderr.isTTY ? terminalProgress(process.stderr) : plainProgress(process.stderr);
+  // A terminal too narrow to draw on (or one that reports no width) gets the plain lines.
+  const drawable = process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40;
+  return drawable ? terminalProgress(process.stderr) : plainProgress(process.stderr);
 }
 
 /**

@@ -40,6 +40,9 @@ export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd'>): HostPl
   const promised: Record<string, string> = {};
   const explain: string[] = [];
   const warnings = [...sshd.warnings];
+  if (facts.effectiveError !== null) {
+    warnings.push(`sshd -T cannot print this config without a connection (${facts.effectiveError}); the plan rests on fleet's reading of the files, proven by sshd -t and a fresh login`);
+  }
   const drift: string[] = [];
   for (const [keyword, wanted] of Object.entries(policy.sshd)) {
     const want = normalizeValue(keyword, wanted);

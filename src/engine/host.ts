@@ -296,9 +296,16 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
     throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed: ${restored.stdout.trim()}`);
   }
   if (reloaded) {
-    const again = await t.exec(S.inSh(facts.reload.command), { privileged: true });
-    const login = again.code === 0 ? await proveLogin(ctx) : `reload exited ${again.code}`;
-    if (login !== null) throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; files restored, but sshd does not accept logins after reloading them: ${login}`, true);
+    // The restored files must be what sshd runs. If this reload fails too, sshd most likely
+    // still runs the config it had before the run (a failed reload changes nothing), so the
+    // fresh login decides whether the host is safe.
+    const again = await t.exec(S.inSh(facts.reload.command), { privileged: true }).catch((e: unknown) => ({ code: null, stderr: describe(e).message }));
+    const login = await proveLogin(ctx);
+    if (login !== null) {
+      const why = again.code === 0 ? login : `the reload exited ${again.code ?? 'abnormally'} (${again.stderr.trim()}) and ${login}`;
+      throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; files restored, but sshd does not accept logins: ${why}`, true);
+    }
+    if (again.code !== 0) reason += `; the reload after the restore exited ${again.code ?? 'abnormally'}, but sshd accepts logins`;
   }
   result.effective = pick(facts.effective, Object.keys(ctx.policy.sshd));
   throw new StepFailure(code, `${reason}; rolled back${reloaded ? ' and reloaded' : ''}`, true);

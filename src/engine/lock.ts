@@ -34,7 +34,7 @@ export async function releaseLock(t: Transport, owner: string): Promise<void> {
  */
 export async function recoverStaleLock(ctx: HostRunContext, t: Transport, lock: { owner: string; state: string; journal: string }): Promise<string> {
   const runId = lock.owner.split(' ')[0] ?? '?';
-  const forceUnlock = `rm -rf ${S.LOCK_DIR}`;
+  const forceUnlock = S.abandonScript(runId);
   if (lock.state === 'done' || lock.journal === '' || lock.state === '') {
     await t.exec(S.inSh(forceUnlock), { privileged: true });
     return `found the lock of interrupted run ${runId} (state ${lock.state || 'none'}): nothing was half-done, lock removed`;

@@ -71,7 +71,11 @@ export function tempPathFor(target: string, runId: string): string {
   return `${dir === '/' ? '' : dir}/.${base}.fleet-tmp-${runId}`;
 }
 
-/** Writes each candidate next to its target, with the target's owner and mode. */
+/**
+ * Writes each candidate next to its target, with the target's owner and mode. Each candidate's
+ * path goes into the lock's `temps` list BEFORE the file exists: a run that dies from here on
+ * leaves the list, and the next run removes what it names (see `abandonScript`).
+ */
 export function writeCandidatesScript(files: readonly PlannedFile[], runId: string): string {
   const lines = ['umask 077'];
   const temps = files.map((f) => tempPathFor(f.path, runId));
@@ -79,6 +83,7 @@ export function writeCandidatesScript(files: readonly PlannedFile[], runId: stri
   files.forEach((f, i) => {
     const t = quote(temps[i] as string);
     const fail = `{ ${cleanup}; echo ${MARK}fail; exit 0; }`;
+    lines.push(`echo ${quote(b64(temps[i] as string))} >> ${LOCK_DIR}/temps || ${fail}`);
     lines.push(`mkdir -p ${quote(dirOf(f.path))} || ${fail}`);
     lines.push(`${writeFile(temps[i] as string, f.after)} || ${fail}`);
     lines.push(`chown ${f.uid}:${f.gid} ${t} && chmod ${f.mode.toString(8)} ${t} || ${fail}`);
@@ -158,6 +163,23 @@ export function restoreScript(sshdBinary: string, main: string): string {
     `out=$(${quote(sshdBinary)} -t -f ${quote(main)} 2>&1) || { echo ${MARK}restored-invalid; printf '%s\\n' "$out"; exit 0; }`,
     `echo ${MARK}restored`,
   ].join('\n');
+}
+
+/**
+ * Drops what a dead run left besides its journal, then its lock: the candidates its `temps`
+ * list names (only names fleet gives candidates, whatever the list says) and its staging
+ * folders under /tmp (their `trap` cleanup never ran if the shell was killed).
+ */
+export function abandonScript(deadRunId: string): string {
+  const lines = [
+    `if [ -f ${LOCK_DIR}/temps ]; then`,
+    `  while read -r p; do p=$(printf '%s' "$p" | base64 -d); case "$p" in */.*.fleet-tmp-*) rm -f "$p";; esac; done < ${LOCK_DIR}/temps`,
+    'fi',
+  ];
+  // A run id is [0-9a-z] (see the CLI); anything else read from a host is not used in a glob.
+  if (/^[0-9a-z]+$/.test(deadRunId)) lines.push(`rm -rf /tmp/fleet-stage-${deadRunId}-*`);
+  lines.push(`rm -rf ${LOCK_DIR}`, `echo ${MARK}abandoned`);
+  return lines.join('\n');
 }
 
 /** After a proven apply: mark the journal done, prune old backups, drop the lock. */

@@ -50,7 +50,8 @@ export async function gatherFacts(t: Transport): Promise<HostFacts> {
     if (file) meta.set(path, file.meta);
   }
   const effective = report.effective;
-  const configError = effective === null ? (report.configError ?? 'sshd -T failed without a message') : null;
+  const effectiveError = effective === null ? report.effectiveError : null;
+  const configError = effective === null && effectiveError === null ? (report.configError ?? 'sshd -T failed without a message') : null;
   const pidFile = effective?.['pidfile'] && effective['pidfile'] !== 'none' ? effective['pidfile'] : DEFAULT_PID_FILE;
   return {
     sshdBinary: report.sshdBinary,
@@ -59,6 +60,7 @@ export async function gatherFacts(t: Transport): Promise<HostFacts> {
     meta,
     effective,
     configError,
+    effectiveError,
     pidFile,
     reload: chooseReload(report.reload, pidFile, host.sshdReloadCommand),
   };

@@ -24,6 +24,8 @@ export interface ProbeReport {
   effective: Record<string, string> | null;
   /** `sshd -t`'s complaint when the live config is rejected. */
   configError: string | null;
+  /** `sshd -T` failed although `sshd -t` accepts the config (OpenSSH 9.2 dies on `Match LocalPort` without -C): its message. */
+  effectiveError: string | null;
   /** path → file; null for a path that does not exist or is not a readable regular file. */
   files: Map<string, ProbedFile | null>;
   /** Include pattern (resolved) → paths it matched. */
@@ -41,6 +43,7 @@ export function readProbe(output: string): ProbeReport {
     sshdVersion: null,
     effective: null,
     configError: null,
+    effectiveError: null,
     files: new Map(),
     globs: new Map(),
     reload: { systemd: false, units: [], openrc: false, pidAlive: false, initScripts: [], serviceCommand: false },
@@ -67,7 +70,10 @@ export function readProbe(output: string): ProbeReport {
         report.effective = a0 === '0' ? parseSshdT(text()) : null;
         break;
       case 't':
-        report.configError = parseConfigError(text());
+        // The probe runs -t only when -T failed; -t accepting means the config is valid and
+        // only -T cannot print it.
+        if (a0 === '0') report.effectiveError = parseConfigError(text());
+        else report.configError = parseConfigError(text());
         break;
       case 'file': {
         // `stat -c '%u %g %a %n'`: three numbers, then the path as given.

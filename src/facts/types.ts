@@ -25,6 +25,8 @@ export interface HostFacts {
   effective: Record<string, string> | null;
   /** sshd -t's message when the LIVE config is rejected (then `effective` is null). */
   configError: string | null;
+  /** Why `effective` is null on a config sshd -t accepts (sshd -T needs a connection spec for it). */
+  effectiveError: string | null;
   /** From `sshd -T` `pidfile`; /run/sshd.pid when unknown. */
   pidFile: string;
   reload: ReloadMethod;

@@ -9,7 +9,7 @@ import { keyTypeOf, judgeHostKey, knownKeyTypes } from './known-hosts.js';
 import { KnownHostsStore } from './known-hosts-store.js';
 import { privilegedCommand, sudoRefusal } from './privileged.js';
 import { killGroupCommand, splitProcessMarker, withProcessMarker } from './remote-process.js';
-import { parsePrivateKey, Ssh2Session, type AuthOption, type PrivateKey } from './ssh2-session.js';
+import { parsePrivateKey, SshSession, type AuthOption, type PrivateKey } from './node-ssh-session.js';
 import type { ConnectOptions, ExecOptions, ExecResult, HostSpec, Transport } from './types.js';
 
 /** The environment variable the CLI reads a key passphrase from; named in error messages. */
@@ -42,8 +42,8 @@ export class Connector {
   #opts: ConnectOptions;
   #knownHosts: KnownHostsStore;
   #keys = new Map<string, Promise<PrivateKey>>();
-  #jumps = new Map<string, Promise<Ssh2Session>>();
-  #open = new Set<Ssh2Session>();
+  #jumps = new Map<string, Promise<SshSession>>();
+  #open = new Set<SshSession>();
 
   constructor(opts: ConnectOptions) {
     this.#opts = opts;
@@ -76,7 +76,7 @@ export class Connector {
    * MaxStartups never throttles a run. A failed or dropped bastion is forgotten, so a
    * later connect (e.g. the re-login proof) tries again.
    */
-  #jumpSession(target: HostSpec): Promise<Ssh2Session> {
+  #jumpSession(target: HostSpec): Promise<SshSession> {
     const jump = target.jump!;
     const user = jump.user ?? target.user;
     const key = `${user}@${jump.host}:${jump.port}`;
@@ -106,11 +106,11 @@ export class Connector {
   async #openSession(
     host: HostSpec,
     username: string,
-    sock: Awaited<ReturnType<Ssh2Session['forwardOut']>> | undefined,
+    sock: Awaited<ReturnType<SshSession['forwardOut']>> | undefined,
     timeoutMs: number,
-  ): Promise<Ssh2Session> {
+  ): Promise<SshSession> {
     const [entries, auth] = await Promise.all([this.#knownHosts.entries(), this.#authOptions(host)]);
-    const session = await Ssh2Session.open({
+    const session = await SshSession.open({
       where: where(host),
       host: host.address,
       port: host.port,
@@ -189,13 +189,13 @@ export class Connector {
   }
 }
 
-/** A Transport over one ssh2 session. */
+/** A Transport over one SSH session. */
 class SshTransport implements Transport {
   readonly host: HostSpec;
-  #session: Ssh2Session;
+  #session: SshSession;
   #defaultTimeoutMs: number;
 
-  constructor(host: HostSpec, session: Ssh2Session, defaultTimeoutMs: number) {
+  constructor(host: HostSpec, session: SshSession, defaultTimeoutMs: number) {
     this.host = host;
     this.#session = session;
     this.#defaultTimeoutMs = defaultTimeoutMs;

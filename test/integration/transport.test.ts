@@ -2,7 +2,7 @@
  * The SSH transport against real OpenSSH servers (src/lab): host-key policy, auth,
  * error classification, timeouts, exact stdin, and jump-host connection sharing.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +54,30 @@ function connector(extra: Partial<ConnectOptions> = {}): Connector {
 }
 
 const host = (i: number) => lab.hosts[i]!;
+
+/**
+ * File descriptors of this process's established TCP connections to `address`:22 (from the
+ * kernel, via ss), optionally only the one from local port `localPort`.
+ */
+function socketsTo(address: string, localPort?: number): Set<number> {
+  const filter = localPort === undefined ? [] : ['sport', '=', `:${localPort}`];
+  const out = execFileSync('ss', ['-Htnp', 'state', 'established', 'dst', `${address}:22`, ...filter], { encoding: 'utf8' });
+  return new Set([...out.matchAll(new RegExp(`pid=${process.pid},fd=(\\d+)`, 'g'))].map((m) => Number(m[1])));
+}
+
+/**
+ * TCP_NODELAY as the kernel holds it for one of this process's sockets: Node cannot read a
+ * socket option, so perl (Essential on Debian) calls getsockopt on a shared copy of the fd.
+ */
+function tcpNoDelay(fd: number): number {
+  const perl = 'use Socket qw(IPPROTO_TCP TCP_NODELAY); open(my $s, "+<&=3") or die "fd 3: $!"; ' +
+    'my $v = getsockopt($s, IPPROTO_TCP, TCP_NODELAY); defined $v or die "getsockopt: $!"; print unpack("i", $v)';
+  const r = spawnSync('perl', ['-e', perl], { stdio: ['ignore', 'pipe', 'pipe', fd], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`perl getsockopt on fd ${fd}: ${r.stderr}`);
+  return Number(r.stdout);
+}
+
+const added = (before: Set<number>, after: Set<number>) => [...after].filter((fd) => !before.has(fd));
 
 describe.sequential('transport against real sshd', () => {
   it('runs commands: stdout, stderr, exit status and signals kept apart', async () => {
@@ -255,6 +279,35 @@ describe.sequential('transport against real sshd', () => {
     expect(c.stats.jumpConnections).toBe(1);
     await c.closeAll();
     expect(sessions.every((s) => s.closed)).toBe(true);
+  });
+
+  it('Nagle is off (TCP_NODELAY in the kernel) on target and jump-host connections', async () => {
+    const [bastion, direct, tunneled] = [host(0), host(1), host(2)];
+    const before = { bastion: socketsTo(bastion.address), tunneled: socketsTo(tunneled.address) };
+    const c = connector();
+    const a = await c.connect(spec(direct));
+    const b = await c.connect(spec(tunneled, { jump: { host: bastion.address, port: 22, user: 'root' } }));
+    expect((await b.exec('echo b')).stdout).toBe('b\n');
+    // The direct session's own socket, found by the client port sshd saw.
+    const clientPort = Number((await a.exec('echo $SSH_CONNECTION')).stdout.split(' ')[1]);
+    const directFds = [...socketsTo(direct.address, clientPort)];
+    // The bastion connection: the one this connector added (the jump test counts the same way).
+    const bastionFds = added(before.bastion, socketsTo(bastion.address));
+    expect(directFds).toHaveLength(1);
+    expect(bastionFds).toHaveLength(1);
+    // The tunneled session has no socket of ours: its bytes ride the bastion connection.
+    expect(added(before.tunneled, socketsTo(tunneled.address))).toEqual([]);
+    for (const fd of [...directFds, ...bastionFds]) expect(tcpNoDelay(fd)).toBe(1);
+
+    // The control: a plain TCP connection to the same sshd reads 0, so the probe tells them apart.
+    const { connect } = await import('node:net');
+    const plain = connect(22, bastion.address);
+    await new Promise<void>((r, j) => plain.once('connect', r).once('error', j));
+    const plainFds = [...socketsTo(bastion.address, plain.localPort)];
+    expect(plainFds).toHaveLength(1);
+    expect(tcpNoDelay(plainFds[0]!)).toBe(0);
+    plain.destroy();
+    await c.closeAll();
   });
 
   it('a connection that drops mid-command is CONNECTION_LOST', async () => {

@@ -7,7 +7,7 @@
  * available offline, so those two are checked field by field.)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -275,6 +275,7 @@ describe('examples/systemd', () => {
     expect(res.stderr.trim()).toBe('');
     const calendar = spawnSync('systemd-analyze', ['calendar', one(timer, 'Timer', 'OnCalendar') as string], { encoding: 'utf8' });
     expect(calendar.status, calendar.stderr).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
@@ -335,5 +336,6 @@ describe('examples/kubernetes/fleet-cronjob.yaml', () => {
     }
     expect(seen.map((s) => parseShard(s)).map((s) => `${s.index}/${s.count}`)).toEqual(Array.from({ length: shards }, (_, i) => `${i + 1}/${shards}`));
     expect(outputs.size).toBe(shards);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -113,6 +113,14 @@ describe('gatherFacts through a local shell', () => {
     expect(facts.tree.files.get(join(root, 'sshd_config'))).toContain('NoSuchOption');
   });
 
+  it('tells a valid config that sshd -T cannot print (Match LocalPort) from a broken one', async () => {
+    const root = tree('localport', { sshd_config: `HostKey ${dir}/hostkey\nClientAliveInterval 30\nMatch LocalPort 2222\n  ClientAliveInterval 5\n` });
+    const facts = await gatherFacts(new LocalTransport({ sshdConfigPath: join(root, 'sshd_config') }));
+    expect(facts.effective).toBeNull();
+    expect(facts.configError).toBeNull();
+    expect(facts.effectiveError).toMatch(/\S/);
+  });
+
   it('fails with FACTS_FAILED when the config file or sshd is missing', async () => {
     await expect(gatherFacts(new LocalTransport({ sshdConfigPath: join(dir, 'nope') }))).rejects.toMatchObject({
       code: 'FACTS_FAILED',

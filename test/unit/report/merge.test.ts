@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -100,6 +100,7 @@ describe('parseReport / readReports', () => {
     writeFileSync(join(dir, 'a.json'), JSON.stringify(r, null, 2));
     await expect(readReports([join(dir, 'a.json')])).resolves.toEqual([r]);
     await expect(readReports([join(dir, 'missing.json')])).rejects.toThrow(/missing\.json: cannot read the report: no such file/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('names the file and the problem of a report it cannot use', () => {

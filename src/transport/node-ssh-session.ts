@@ -1,0 +1,331 @@
+/**
+ * The one file that imports node-ssh: opens an authenticated SSH connection and runs
+ * commands on it. Everything fleet-specific (known_hosts policy, jump hosts, sudo)
+ * lives in the connector; this file only moves bytes.
+ *
+ * node-ssh opens the connection, runs commands and opens tunnels. Where fleet needs more than
+ * its API gives (signalling a timed-out command, Nagle off, the socket's last word), it uses
+ * the ssh2 Client that node-ssh exposes as `ssh.connection`.
+ */
+import { createRequire } from 'node:module';
+import { Readable, type Duplex } from 'node:stream';
+import { NodeSSH, SSHError, type Config } from 'node-ssh';
+import type { AnyAuthMethod, Client, ClientChannel, ParsedKey } from 'ssh2';
+import { FleetError } from '../core/errors.js';
+import { classifyError } from './classify.js';
+import { hostKeyOrder } from './host-key-order.js';
+import type { ExecResult } from './types.js';
+
+/** How long a polite disconnect may take before the socket is torn down. */
+const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * node-ssh adds an `error` listener per command until its channel opens; sshd's default
+ * MaxSessions (10) plus our own listener would otherwise trip Node's leak warning.
+ */
+const MAX_CLIENT_LISTENERS = 32;
+
+/**
+ * ssh2's key parser, from the ssh2 copy node-ssh itself loads: node-ssh has no key parser of
+ * its own, fleet depends on node-ssh (not ssh2), and ssh2 only recognizes a parsed key made by
+ * the same copy of its module (it tags keys with module-private symbols).
+ */
+const { parseKey } = (
+  createRequire(createRequire(import.meta.url).resolve('node-ssh'))('ssh2') as typeof import('ssh2')
+).utils;
+
+/** A decrypted private key, parsed once and reused by every connection. */
+export type PrivateKey = ParsedKey;
+
+/**
+ * Parses private key bytes. Returns a message (never containing the passphrase) on failure.
+ * `needsPassphrase` tells the caller to point the user at FLEET_KEY_PASSPHRASE.
+ */
+export function parsePrivateKey(
+  bytes: Buffer,
+  passphrase: string | undefined,
+): { key: PrivateKey } | { error: string; needsPassphrase: boolean } {
+  const parsed = parseKey(bytes, passphrase);
+  if (parsed instanceof Error) {
+    const needsPassphrase = /no passphrase given/i.test(parsed.message);
+    const wrong = passphrase !== undefined && /decrypt|bad passphrase|integrity/i.test(parsed.message);
+    return { error: wrong ? 'wrong passphrase' : parsed.message, needsPassphrase };
+  }
+  const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
+  if (key === undefined || !key.isPrivateKey()) return { error: 'not a private key', needsPassphrase: false };
+  return { key };
+}
+
+/** One way to authenticate, tried in the order given. */
+export type AuthOption = { kind: 'key'; key: PrivateKey } | { kind: 'agent'; socket: string };
+
+/** What openSession needs; all policy decisions are made by the caller. */
+export interface SessionConfig {
+  /** For messages: `web1 (10.0.0.5:22)`. */
+  where: string;
+  host: string;
+  port: number;
+  username: string;
+  /** A stream to the server (a jump host's forwarded channel) instead of a new TCP connection. */
+  sock?: Duplex;
+  readyTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  /** Offer these host-key algorithms first, so the server shows the key known_hosts has. */
+  preferredHostKeyTypes: readonly string[];
+  /**
+   * Called with the server's key blob before any authentication; resolves to null to go on or
+   * to the error that refuses the host (ssh2 then aborts the key exchange).
+   */
+  verifyHostKey(keyBlob: Buffer): Promise<FleetError | null>;
+  auth: readonly AuthOption[];
+  /** Test instrumentation: called each time an authentication method is about to be tried. */
+  onAuthAttempt?: () => void;
+}
+
+/**
+ * Turns Nagle's algorithm off on the connection's TCP socket. Every exec is a few small
+ * packets each way; with Nagle on, the server's delayed ACK holds each of them back ~40 ms.
+ * A tunneled connection has no socket of its own (its bytes ride the jump host's connection,
+ * which gets this too), and ssh2 skips streams without `setNoDelay`.
+ */
+function disableNagle(client: Client): void {
+  client.setNoDelay(true);
+}
+
+/** An open, authenticated connection. */
+export class SshSession {
+  #ssh: NodeSSH;
+  /** Kept apart from `ssh.connection`, which node-ssh clears as soon as the socket ends. */
+  #client: Client;
+  #where: string;
+  #closed = false;
+  #closeWaiters: (() => void)[] = [];
+  #onClose: (() => void)[] = [];
+
+  private constructor(ssh: NodeSSH, client: Client, where: string) {
+    this.#ssh = ssh;
+    this.#client = client;
+    this.#where = where;
+    client.on('close', () => {
+      this.#closed = true;
+      for (const f of [...this.#closeWaiters, ...this.#onClose]) f();
+      this.#closeWaiters = [];
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Registers a callback for when the connection goes away, for whatever reason. */
+  onClose(f: () => void): void {
+    if (this.#closed) f();
+    else this.#onClose.push(f);
+  }
+
+  /** Opens and authenticates; rejects with a classified FleetError. */
+  static async open(cfg: SessionConfig): Promise<SshSession> {
+    const ssh = new NodeSSH();
+    let refusal: FleetError | null = null;
+    const methods = cfg.auth.map(
+      (a): AnyAuthMethod =>
+        a.kind === 'key'
+          ? { type: 'publickey', username: cfg.username, key: a.key }
+          : { type: 'agent', username: cfg.username, agent: a.socket },
+    );
+    let next = 0;
+    const config: Config = {
+      host: cfg.host,
+      port: cfg.port,
+      username: cfg.username,
+      ...(cfg.sock ? { sock: cfg.sock } : {}),
+      readyTimeout: cfg.readyTimeoutMs,
+      keepaliveInterval: cfg.keepaliveIntervalMs,
+      keepaliveCountMax: 4,
+      algorithms: { serverHostKey: hostKeyOrder(cfg.preferredHostKeyTypes) as never },
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        cfg.verifyHostKey(key).then(
+          (err) => {
+            refusal = err;
+            verify(err === null);
+          },
+          (err: unknown) => {
+            refusal = classifyError(err, 'connect', cfg.where);
+            verify(false);
+          },
+        );
+      },
+      // Our own handler (not ssh2's default) skips the `none` probe, saving a round trip,
+      // and lets tests observe that no authentication starts after a host-key refusal.
+      authHandler: (_left, _partial, done) => {
+        const method = methods[next++];
+        if (method === undefined) return done(false as never);
+        cfg.onAuthAttempt?.();
+        done(method);
+      },
+    };
+
+    const connecting = ssh.connect(config);
+    // node-ssh creates its ssh2 Client and starts the TCP connect synchronously (no
+    // privateKeyPath to read first), so Nagle can go before the handshake's round trips.
+    const early = ssh.connection;
+    if (early !== null) {
+      early.once('connect', () => disableNagle(early));
+      // Errors after login (keepalive timeout, resets) reach whatever is running as a dropped
+      // connection; node-ssh drops its own listener at `ready`, and without one they would
+      // crash the process.
+      early.on('error', () => {});
+    }
+    try {
+      await connecting;
+    } catch (err) {
+      ssh.dispose();
+      // A refused host key surfaces from ssh2 as a generic handshake error: report ours.
+      throw refusal ?? classifyError(fromNodeSsh(err), 'connect', cfg.where);
+    }
+    const client = ssh.connection ?? early;
+    if (client === null) throw new FleetError('CONNECTION_LOST', `${cfg.where}: connection closed right after login`);
+    if (client !== early) client.on('error', () => {});
+    disableNagle(client);
+    client.setMaxListeners(Math.max(client.getMaxListeners(), MAX_CLIENT_LISTENERS));
+    return new SshSession(ssh, client, cfg.where);
+  }
+
+  /**
+   * Runs one command line. Stdin (possibly empty) is sent then closed, so nothing waits
+   * on a terminal. On timeout the remote process is signalled and the channel closed.
+   */
+  exec(
+    cmd: string,
+    stdin: string | Buffer | undefined,
+    timeoutMs: number,
+    onTimeout?: (stderrSoFar: string) => void,
+  ): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) {
+        reject(new FleetError('CONNECTION_LOST', `${this.#where}: connection is closed`));
+        return;
+      }
+      // Raw bytes, joined at the end: node-ssh decodes each chunk on its own, which would
+      // split a multi-byte character that straddles two chunks.
+      const out: Buffer[] = [];
+      const errOut: Buffer[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
+      const input = stdinStream(stdin);
+      this.#ssh
+        .execCommand(cmd, {
+          ...(input !== undefined ? { stdin: input } : {}),
+          noTrim: true,
+          onStdout: (b) => out.push(b),
+          onStderr: (b) => errOut.push(b),
+          // The budget starts once the command runs, as it always has.
+          onChannel: (channel) => {
+            timer = setTimeout(() => {
+              timedOut = true;
+              killRemote(channel);
+              onTimeout?.(Buffer.concat(errOut).toString('utf8'));
+              channel.close();
+              // sshd keeps a session channel open until its process exits, so do not wait for
+              // the close: the caller gets its answer now, the channel goes when the process does.
+              reject(new FleetError('COMMAND_TIMEOUT', `${this.#where}: command did not finish within ${timeoutMs} ms`));
+            }, timeoutMs);
+          },
+        })
+        .then(
+          (res) => {
+            clearTimeout(timer);
+            if (timedOut) return;
+            // ssh2 reports every exit as a status or a signal; neither means the channel
+            // closed under the command.
+            if (res.code === null && res.signal === null) {
+              reject(new FleetError('CONNECTION_LOST', `${this.#where}: connection lost while a command was running`));
+              return;
+            }
+            resolve({
+              stdout: Buffer.concat(out).toString('utf8'),
+              stderr: Buffer.concat(errOut).toString('utf8'),
+              code: res.code,
+              signal: res.signal,
+            });
+          },
+          (err: Error) => {
+            clearTimeout(timer);
+            if (timedOut) return;
+            const code = this.#closed || !this.#ssh.isConnected() ? 'CONNECTION_LOST' : 'COMMAND_FAILED';
+            reject(new FleetError(code, `${this.#where}: cannot start command: ${err.message}`, { cause: err }));
+          },
+        );
+    });
+  }
+
+  /**
+   * Opens a TCP tunnel from the server to host:port (for jump hosts). The bastion's own
+   * connect has no deadline we control, so the caller's connect budget bounds it here.
+   */
+  forwardOut(host: string, port: number, timeoutMs: number): Promise<Duplex> {
+    const target = `${host}:${port} via ${this.#where}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new FleetError('CONNECT_TIMEOUT', `${target}: no tunnel within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      // node-ssh throws (rather than rejects) when its connection is already gone.
+      Promise.resolve()
+        .then(() => this.#ssh.forwardOut('127.0.0.1', 0, host, port))
+        .then(
+          (channel) => {
+            clearTimeout(timer);
+            resolve(channel);
+          },
+          (err: unknown) => {
+            clearTimeout(timer);
+            reject(classifyError(err, 'connect', target));
+          },
+        );
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#closeWaiters.push(resolve);
+      this.#ssh.dispose();
+      this.#client.end();
+      // A server that does not answer the disconnect must not hold up a run's shutdown.
+      setTimeout(() => this.#client.destroy(), CLOSE_GRACE_MS).unref();
+    });
+  }
+}
+
+/**
+ * node-ssh rejects a connection that closes before login with its own "No response from
+ * server" (ETIMEDOUT), which would read as a timeout; it is a dropped connection.
+ */
+function fromNodeSsh(err: unknown): unknown {
+  if (err instanceof SSHError && err.code === 'ETIMEDOUT') return new Error('connection closed before login completed');
+  return err;
+}
+
+/** node-ssh writes a string itself but takes bytes only as a stream. */
+function stdinStream(stdin: string | Buffer | undefined): string | Readable | undefined {
+  if (stdin === undefined || typeof stdin === 'string') return stdin;
+  // One chunk, written whole (Readable.from of a bare Buffer would iterate its bytes).
+  return stdin.length === 0 ? undefined : Readable.from([stdin]);
+}
+
+function killRemote(stream: ClientChannel): void {
+  const internals = stream as unknown as {
+    outgoing?: { id?: number; state?: string };
+    _client?: { _protocol?: { signal?: (channel: number, signal: string) => void } };
+  };
+  const id = internals.outgoing?.id;
+  const protocol = internals._client?._protocol;
+  if (typeof id !== 'number' || typeof protocol?.signal !== 'function') return;
+  if (internals.outgoing?.state !== 'open' && internals.outgoing?.state !== 'eof') return;
+  try {
+    protocol.signal(id, 'KILL');
+  } catch {
+    // The connection is already gone; nothing left to kill from here.
+  }
+}
