@@ -11,11 +11,10 @@
  * shell are typed strictly by schemas/inventory.schema.json; other vars are ignored, and one that
  * looks like a misspelled fleet var gets a did-you-mean warning (see ./vars.ts for why not an error).
  */
-import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
+import { validate as precompiled } from '../generated/inventory.validate.js';
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
-import { inventorySchema } from '../generated/inventory.js';
 import type { InventoryDocument } from '../generated/inventory.js';
 import { diagnosticAt, formatPath, loadYaml, schemaDiagnostics } from '../yamlSource.js';
 import type { YamlSource } from '../yamlSource.js';
@@ -79,16 +78,9 @@ export interface InventoryDefaults {
 const DEFAULT_SSHD_CONFIG = '/etc/ssh/sshd_config';
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9._-]{0,31}$/;
 
-let validateDocument: ValidateFunction<InventoryDocument> | undefined;
-
+/** The schema compiled ahead of time (scripts/gen-types.mjs, ajv standalone): no compile at start-up. */
 function validator(): ValidateFunction<InventoryDocument> {
-  validateDocument ??= new Ajv({
-    allErrors: true,
-    verbose: true,
-    allowUnionTypes: true,
-    keywords: ['x-expect', 'x-key-kind'],
-  }).compile<InventoryDocument>(inventorySchema);
-  return validateDocument;
+  return precompiled as unknown as ValidateFunction<InventoryDocument>;
 }
 
 /** Parses an inventory; throws ConfigError carrying every positioned diagnostic. */

@@ -12,11 +12,10 @@
  *   everything else before any of it is used.
  */
 import path from 'node:path';
-import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
+import { validate as precompiled } from '../generated/policy.validate.js';
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
-import { policySchema } from '../generated/policy.js';
 import type { PolicyDocument } from '../generated/policy.js';
 import { HostPatternError, parseHostPattern } from '../inventory/pattern.js';
 import { diagnosticAt, formatPath, loadYaml, positionOf, schemaDiagnostics } from '../yamlSource.js';
@@ -55,13 +54,9 @@ export const CLIENT_DIRECTIVES = ['ServerAliveInterval', 'ServerAliveCountMax', 
  */
 export const DEFAULT_ROLLOUT: Policy['rollout'] = { forks: 50, serial: { kind: 'percent', pct: 100 }, maxFailPercent: 100 };
 
-let validateDocument: ValidateFunction<PolicyDocument> | undefined;
-
+/** The schema compiled ahead of time (scripts/gen-types.mjs, ajv standalone): no compile at start-up. */
 function validator(): ValidateFunction<PolicyDocument> {
-  validateDocument ??= new Ajv({ allErrors: true, verbose: true, keywords: ['x-expect', 'x-key-kind'] }).compile<PolicyDocument>(
-    policySchema,
-  );
-  return validateDocument;
+  return precompiled as unknown as ValidateFunction<PolicyDocument>;
 }
 
 /** Parses a policy; throws ConfigError with every positioned diagnostic; returns warnings. */

@@ -9,14 +9,16 @@ interface Generator {
   generate: () => Promise<Map<string, string>>;
 }
 
-test('generated types and embedded schemas are up to date with schemas/*.json', async () => {
+test('generated types, embedded schemas and precompiled validators are up to date with schemas/*.json', async () => {
   // A non-literal specifier: the script is plain JavaScript outside the typed project.
   const script = pathToFileURL(path.resolve('scripts/gen-types.mjs')).href;
   const { generate } = (await import(script)) as Generator;
   const files = await generate();
   expect([...files.keys()].map((f) => path.relative(process.cwd(), f)).sort()).toEqual([
     'src/core/generated/inventory.ts',
+    'src/core/generated/inventory.validate.ts',
     'src/core/generated/policy.ts',
+    'src/core/generated/policy.validate.ts',
   ]);
   for (const [file, text] of files) {
     const onDisk = await readFile(file, 'utf8');
