@@ -7,9 +7,12 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError, type Diagnostic } from '../core/errors.js';
 import { parseInventory, selectHosts, type HostSpec } from '../core/inventory/index.js';
-import { parsePolicy, type Policy } from '../core/policy/index.js';
+import { parsePolicy, policyKeyPosition, type Policy } from '../core/policy/index.js';
 import { inShard, parseShard } from '../core/shard.js';
 import type { RunFlags } from './commands.js';
+
+/** A POSIX user name, as the inventory schema allows for `user`. */
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9._-]{0,31}$/;
 
 export interface LoadedRun {
   policy: Policy;
@@ -35,7 +38,12 @@ export function parseSerial(value: string, file = '--serial'): Policy['rollout']
 }
 
 export async function loadRun(policyPath: string, flags: Pick<RunFlags, 'inventory' | 'limit' | 'user' | 'identity' | 'serial' | 'shard'>, user: string): Promise<LoadedRun> {
-  const { policy, warnings } = parsePolicy(await readInput(policyPath, 'policy'), resolve(policyPath));
+  if (flags.user !== undefined && !USER_NAME.test(flags.user)) {
+    // The same rule as the inventory's `user`: a POSIX user name, nothing a shell or ssh could misread.
+    throw new ConfigError([{ file: '--user', line: 0, col: 0, message: `${JSON.stringify(flags.user)} is not a user name`, severity: 'error' }]);
+  }
+  const policyText = await readInput(policyPath, 'policy');
+  const { policy, warnings } = parsePolicy(policyText, resolve(policyPath));
   const inventoryPath = flags.inventory ? resolve(flags.inventory) : policy.inventory;
   if (!inventoryPath) {
     throw new ConfigError([{ file: policyPath, line: 0, col: 0, message: 'no inventory: set `inventory:` in the policy or pass -i/--inventory', severity: 'error' }]);
@@ -43,10 +51,11 @@ export async function loadRun(policyPath: string, flags: Pick<RunFlags, 'invento
   const inventory = parseInventory(await readInput(inventoryPath, 'inventory'), inventoryPath, { user, home: homedir() });
   // Like Ansible's --limit: the hosts both patterns select, each pattern read on its own.
   const limited = flags.limit ? new Set(selectHosts(inventory, flags.limit).map((h) => h.name)) : null;
-  let hosts = selectHosts(inventory, policy.hosts).filter((h) => limited === null || limited.has(h.name));
-  const pattern = flags.limit ? `${policy.hosts} limited to ${flags.limit}` : policy.hosts;
+  const where = { file: policyPath, ...policyKeyPosition(policyText, policyPath, 'hosts') };
+  let hosts = selectHosts(inventory, policy.hosts, where).filter((h) => limited === null || limited.has(h.name));
   if (hosts.length === 0) {
-    throw new ConfigError([{ file: policyPath, line: 0, col: 0, message: `the host pattern "${pattern}" selects no host of ${inventoryPath}`, severity: 'error' }]);
+    const limit = flags.limit ? ` limited to ${JSON.stringify(flags.limit)}` : '';
+    throw new ConfigError([{ ...where, message: `hosts: pattern ${JSON.stringify(policy.hosts)}${limit} selects no host of ${inventoryPath}`, severity: 'error' }]);
   }
   if (flags.shard) {
     const shard = parseShard(flags.shard);

@@ -12,7 +12,13 @@ export function globMatches(pattern: string, path: string): boolean {
 
 function segmentMatches(pattern: string, name: string): boolean {
   if (name.startsWith('.') && !pattern.startsWith('.')) return false;
-  return new RegExp(`^${segmentRegex(pattern)}$`, 's').test(name);
+  try {
+    return new RegExp(`^${segmentRegex(pattern)}$`, 's').test(name);
+  } catch {
+    // A class glob(3) accepts but a RegExp refuses (a reversed range such as [z-a]) matches
+    // no name, as in glibc.
+    return false;
+  }
 }
 
 function segmentRegex(pattern: string): string {

@@ -225,6 +225,9 @@ const VALUE_KEYWORDS = new Set(['type', 'pattern', 'enum', 'const', 'minimum', '
  * `x-key-kind` on an object ("directive", so an unknown key reads "is not a known directive").
  * An `anyOf` reports once, with its own wording, unless an error inside the value explains more.
  */
+/** At most this many schema errors are positioned and listed per file. */
+const MAX_DIAGNOSTICS = 500;
+
 export function schemaDiagnostics(source: YamlSource, errors: readonly ErrorObject[]): Diagnostic[] {
   const dropped = new Set<ErrorObject>();
   for (const alternative of errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')) {
@@ -241,15 +244,20 @@ export function schemaDiagnostics(source: YamlSource, errors: readonly ErrorObje
   }
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const e of errors) {
-    if (dropped.has(e) || e.keyword === 'propertyNames') continue;
+  const kept = errors.filter((e) => !dropped.has(e) && e.keyword !== 'propertyNames');
+  for (const e of kept.slice(0, MAX_DIAGNOSTICS)) {
     const diagnostic = describe(source, e);
     const key = `${diagnostic.line}:${diagnostic.col}:${diagnostic.message}`;
     if (!seen.has(key)) diagnostics.push(diagnostic);
     seen.add(key);
   }
   // ajv reports in schema order; a reader wants file order.
-  return diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+  diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+  // A file of thousands of mistakes gets a report a person can read (and positioning each
+  // one walks the document), so the rest are counted, not listed.
+  const more = kept.length - MAX_DIAGNOSTICS;
+  if (more > 0 && diagnostics[0]) diagnostics.push({ file: diagnostics[0].file, line: 0, col: 0, message: `… and ${more} more errors`, severity: 'error' });
+  return diagnostics;
 }
 
 function describe(source: YamlSource, e: ErrorObject): Diagnostic {

@@ -67,13 +67,24 @@ export function clientFactsScript(users: readonly string[], system: boolean): st
   return lines.join('\n');
 }
 
-type Probed = { kind: 'absent' } | { kind: 'symlink' } | { kind: 'file'; uid: number; gid: number; mode: number; links: number; text: string };
+/** Editing works on text: a file that is not UTF-8 is refused rather than re-encoded. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `text` is null when the file is not valid UTF-8. */
+type Probed = { kind: 'absent' } | { kind: 'symlink' } | { kind: 'file'; uid: number; gid: number; mode: number; links: number; text: string | null };
 
 function probed(arg: string | undefined, body: string | undefined): Probed {
   if (arg === undefined || arg === 'absent') return { kind: 'absent' };
   if (arg === 'symlink') return { kind: 'symlink' };
   const [uid, gid, mode, links] = arg.split(' ');
-  return { kind: 'file', uid: Number(uid), gid: Number(gid), mode: parseInt(mode ?? '600', 8), links: Number(links), text: Buffer.from((body ?? '').replace(/\s+/g, ''), 'base64').toString('utf8') };
+  const bytes = Buffer.from((body ?? '').replace(/\s+/g, ''), 'base64');
+  let text: string | null;
+  try {
+    text = STRICT_UTF8.decode(bytes);
+  } catch {
+    text = null;
+  }
+  return { kind: 'file', uid: Number(uid), gid: Number(gid), mode: parseInt(mode ?? '600', 8), links: Number(links), text };
 }
 
 export function parseClientFacts(stdout: string, users: readonly string[], system: boolean): { users: UserClientFacts[]; system: SystemClientFacts | null } {
@@ -100,12 +111,17 @@ export function parseClientFacts(stdout: string, users: readonly string[], syste
     if (config.uid !== uid || config.links > 1) {
       return { ...base, sshDir: 'dir', unsafe: `${home}/.ssh/config is ${config.links > 1 ? 'hard-linked elsewhere' : `owned by uid ${config.uid}, not by ${user}`}` };
     }
+    if (config.text === null) return { ...base, sshDir: 'dir', unsafe: `${home}/.ssh/config is not valid UTF-8; fleet edits text and will not re-encode it` };
     return { ...base, sshDir: 'dir', config: { uid: config.uid, gid: config.gid, mode: config.mode, text: config.text } };
   });
 
   let sys: SystemClientFacts | null = null;
   if (system) {
-    const state = (p: Probed): FileState | null => (p.kind === 'file' ? { uid: p.uid, gid: p.gid, mode: p.mode, text: p.text } : null);
+    const state = (p: Probed): FileState | null => {
+      if (p.kind !== 'file') return null;
+      if (p.text === null) throw new Error('a system ssh_config file is not valid UTF-8; fleet edits text and will not re-encode it');
+      return { uid: p.uid, gid: p.gid, mode: p.mode, text: p.text };
+    };
     sys = {
       main: state(probed(argOf('sys-main'), m.sections.get('sys-main'))),
       dropIn: state(probed(argOf('sys-dropin'), m.sections.get('sys-dropin'))),

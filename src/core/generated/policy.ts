@@ -200,7 +200,7 @@ export const policySchema: Record<string, unknown> = {
         },
         {
           "type": "string",
-          "pattern": "^(?:[0-9]+[sSmMhHdDwW]?)+$"
+          "pattern": "^[0-9]+(?:[sSmMhHdDwW][0-9]+)*[sSmMhHdDwW]?$"
         }
       ],
       "x-expect": "must be a number of seconds or an OpenSSH time such as 4m58s (digits and the units s, m, h, d, w only)"

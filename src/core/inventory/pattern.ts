@@ -84,7 +84,7 @@ export function evaluatePattern(target: PatternTarget, terms: readonly PatternTe
     const matched = applySubscript(matchTerm(target, term), term.subscript);
     if (term.operation === 'union') {
       const have = new Set(selected);
-      selected.push(...matched.filter((h) => !have.has(h)));
+      for (const h of matched) if (!have.has(h)) selected.push(h); // no spread: 100k+ arguments overflow the stack
     } else {
       const set = new Set(matched);
       selected = selected.filter((h) => (term.operation === 'intersection' ? set.has(h) : !set.has(h)));

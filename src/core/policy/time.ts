@@ -10,7 +10,8 @@ const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 
 
 /** Seconds for an OpenSSH time, or undefined if it is malformed or above INT_MAX. */
 export function parseOpenSshTime(text: string): number | undefined {
-  if (!/^(?:\d+[smhdw]?)+$/i.test(text)) return undefined;
+  // Unambiguous on purpose: `(?:\d+[smhdw]?)+` backtracks exponentially on a long non-match.
+  if (!/^\d+(?:[smhdw]\d+)*[smhdw]?$/i.test(text)) return undefined;
   let total = 0;
   for (const [, digits, unit] of text.matchAll(/(\d+)([smhdw]?)/gi)) {
     total += Number(digits) * UNIT_SECONDS[unit!.toLowerCase()]!;

@@ -8,6 +8,7 @@ import { unifiedDiff } from '../diff.js';
 import { InternalError } from '../errors.js';
 import { type ConfigLine, lineEnding, newLine, parseConfigText, printConfigText, replaceArgument, type SshdDocument, terminateLastLine } from '../sshd/document.js';
 import { normalizeValue } from '../sshd/keywords.js';
+import { refuseNul } from '../sshd/plan.js';
 import { formatArgument } from '../sshd/lexer.js';
 import type { DesiredDirectives, EffectiveEntry, FileEdit } from '../sshd/types.js';
 import { canonicalClientKeyword, SSH_CLIENT_DEFAULTS } from './keywords.js';
@@ -35,6 +36,7 @@ function effectiveAll(scan: ClientScan, keywords: readonly string[], path: strin
 }
 
 export function planSshClient(path: string, text: string | null, desired: DesiredDirectives): ClientPlan {
+  if (text !== null) refuseNul(path, text);
   const doc = parseConfigText(text ?? '');
   const scan = scanClientConfig(doc);
   const wanted = Object.entries(desired).map(([keyword, value]) => ({ keyword: canonicalClientKeyword(keyword) ?? keyword, value }));

@@ -9,7 +9,7 @@
  * Later occurrences are shadowed and left alone; Match blocks are the site's exceptions.
  */
 import { unifiedDiff } from '../diff.js';
-import { InternalError } from '../errors.js';
+import { FleetError, InternalError } from '../errors.js';
 import { lineEnding, newLine, parseConfigText, printConfigText, replaceArgument, terminateLastLine, type SshdDocument } from './document.js';
 import { effectiveFromOccurrences, occurrencesOf, winningOccurrence } from './effective.js';
 import { canonicalKeyword, normalizeValue, SSHD_DEFAULTS } from './keywords.js';
@@ -19,6 +19,7 @@ import { applyEdits } from './tree.js';
 import type { ConfigTree, DesiredDirectives, FileEdit, SshdPlan } from './types.js';
 
 export function planSshd(tree: ConfigTree, desired: DesiredDirectives): SshdPlan {
+  for (const [path, text] of tree.files) refuseNul(path, text);
   const order = readOrder(tree);
   const wanted = Object.entries(desired).map(([keyword, value]) => ({ keyword: canonicalKeyword(keyword) ?? keyword, value }));
   const keywords = wanted.map((w) => w.keyword);
@@ -101,4 +102,15 @@ function where(o: Occurrence): string {
 function exceptionWarning(keyword: string, o: Occurrence): string {
   const value = normalizeValue(keyword, o.args[0] as string);
   return `${keyword} ${value} in Match ${o.match?.criteria ?? ''} at ${where(o)} stays as the site's exception`;
+}
+
+/**
+ * sshd and ssh read a line up to its first NUL and drop the rest of it AND its newline, so the
+ * next line is glued onto it and vanishes: no edit of such a file can be trusted to take effect.
+ */
+export function refuseNul(path: string, text: string): void {
+  const at = text.indexOf('\0');
+  if (at === -1) return;
+  const line = text.slice(0, at).split('\n').length;
+  throw new FleetError('CONFIG_UNSUPPORTED', `${path}:${line}: contains a NUL byte; sshd and ssh ignore the rest of that line and the next one, so fleet will not edit this file`);
 }

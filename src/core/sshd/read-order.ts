@@ -48,7 +48,7 @@ export interface ReadOrder {
 
 export function readOrder(tree: ConfigTree): ReadOrder {
   const result: ReadOrder = { occurrences: [], problems: [], documents: new Map() };
-  const state = { active: true };
+  const state = { active: true, stopped: false };
   readFile(tree, tree.main, 0, null, false, state, result);
   return result;
 }
@@ -70,17 +70,21 @@ function readFile(
   depth: number,
   inheritedMatch: MatchContext | null,
   neverMatch: boolean,
-  state: { active: boolean },
+  state: { active: boolean; stopped: boolean },
   result: ReadOrder,
 ): void {
+  if (state.stopped) return;
   if (depth > MAX_INCLUDE_DEPTH) {
+    // sshd dies at the first read this deep; walking on would cost 2^depth reads for a file
+    // that includes itself twice.
     result.problems.push(`${path}: Include nesting deeper than ${MAX_INCLUDE_DEPTH} (sshd refuses to start)`);
+    state.stopped = true;
     return;
   }
   const doc = documentOf(tree, path, result);
   let match = inheritedMatch;
   doc.lines.forEach((line, lineIndex) => {
-    if (line.key === null) return;
+    if (line.key === null || state.stopped) return;
     const origin = { path, line: lineIndex + 1 };
     if (line.key === 'match') {
       const criteria = criteriaText(line.text, line.args);
@@ -94,6 +98,7 @@ function readFile(
         if (arg.value === '') continue;
         const matched = tree.globs.get(resolveIncludePattern(arg.value)) ?? [];
         for (const included of sortGlobMatches(matched)) {
+          if (state.stopped) return;
           readFile(tree, included, depth + 1, match, !includerActive, state, result);
           state.active = includerActive;
         }
