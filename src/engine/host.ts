@@ -213,10 +213,12 @@ async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, 
   const failed = S.arg(committed, 'fail');
   if (failed !== undefined || !S.has(committed, 'committed')) {
     const restored = S.has(committed, 'restored');
+    const untouched = S.has(committed, 'untouched');
     const said = (committed.sections.get('sshd-t') ?? committed.stderr).trim();
     const code = failed || 'WRITE_FAILED';
     if (!restored) throw new StepFailure('ROLLBACK_FAILED', `${code}: ${said}; restoring the files failed too, the lock and its journal stay for the next run`);
-    throw new StepFailure(code, `${code === 'VERIFY_FAILED' ? 'sshd -t rejects the live config after the rename' : 'the change could not be committed'}: ${said || 'no message'}; every file was restored`, true);
+    const outcome = untouched ? 'no live file had been changed' : 'every file was restored';
+    throw new StepFailure(code, `${code === 'VERIFY_FAILED' ? 'sshd -t rejects the live config after the rename' : 'the change could not be committed'}: ${said || 'no message'}; ${outcome}`, !untouched);
   }
   const after = parseEffective(committed.sections.get('sshd-T') ?? '');
   const provable = !S.has(committed, 'sshd-T-failed');

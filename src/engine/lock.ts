@@ -30,7 +30,8 @@ export async function releaseLock(t: Transport, owner: string): Promise<void> {
 /**
  * Finishes or undoes what a dead run left. `done`: the change was proven, only the unlock was
  * missing. Anything else: the journalled files are restored and sshd reloaded, so the host is
- * back to what it was before that run; this run then plans from there. Returns a note for the report.
+ * back to what it was before that run; this run then plans from there. Either way the dead
+ * run's candidates and staging folders go with its lock (`abandonScript`). Returns a note for the report.
  */
 export async function recoverStaleLock(ctx: HostRunContext, t: Transport, lock: { owner: string; state: string; journal: string }): Promise<string> {
   const runId = lock.owner.split(' ')[0] ?? '?';

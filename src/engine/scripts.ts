@@ -83,7 +83,8 @@ export function writeCandidatesScript(files: readonly PlannedFile[], runId: stri
   files.forEach((f, i) => {
     const t = quote(temps[i] as string);
     const fail = `{ ${cleanup}; echo ${MARK}fail; exit 0; }`;
-    lines.push(`echo ${quote(b64(temps[i] as string))} >> ${LOCK_DIR}/temps || ${fail}`);
+    // Apply always holds the lock here; without one (a bare script) there is nothing to record into.
+    lines.push(`[ -d ${LOCK_DIR} ] && echo ${quote(b64(temps[i] as string))} >> ${LOCK_DIR}/temps`);
     lines.push(`mkdir -p ${quote(dirOf(f.path))} || ${fail}`);
     lines.push(`${writeFile(temps[i] as string, f.after)} || ${fail}`);
     lines.push(`chown ${f.uid}:${f.gid} ${t} && chmod ${f.mode.toString(8)} ${t} || ${fail}`);
@@ -121,24 +122,30 @@ export interface Replacement {
  */
 export function commitScript(sshdBinary: string, main: string, replacements: readonly Replacement[], runId: string): string {
   const J = `${LOCK_DIR}/journal`;
+  const dropBackups = replacements.map((r) => (r.backup ? `rm -f ${quote(r.backup)};` : '')).join(' ');
   const lines = [
     'umask 077',
     RESTORE_FN,
-    `fail() { echo "${MARK}fail $1"; restore && echo ${MARK}restored; ${replacements.map((r) => `rm -f ${quote(tempPathFor(r.file.path, runId))}`).join('; ')}; exit 0; }`,
+    // Before the first rename no live file has changed: there is nothing to copy back (and no
+    // need for the disk space a copy takes when the disk is what failed), only this run's
+    // backups to drop, after the journal that names them. `untouched` tells the engine so.
+    'moved=0',
+    `fail() { echo "${MARK}fail $1"; if [ $moved = 0 ]; then : > ${J}; ${dropBackups} echo ${MARK}untouched; echo ${MARK}restored; else restore && echo ${MARK}restored; fi; ${replacements.map((r) => `rm -f ${quote(tempPathFor(r.file.path, runId))}`).join('; ')}; exit 0; }`,
     `: > ${J} || fail BACKUP_FAILED`,
     `echo journal > ${LOCK_DIR}/state`,
   ];
   for (const { file, backup } of replacements) {
     const T = quote(file.path);
     if (backup) {
-      lines.push(`mkdir -p ${quote(dirOf(backup))} && cp -p ${T} ${quote(backup)} || fail BACKUP_FAILED`);
+      // A cp that fails half-way (disk full) leaves a truncated copy under a backup's name: drop it.
+      lines.push(`mkdir -p ${quote(dirOf(backup))} && cp -p ${T} ${quote(backup)} || { rm -f ${quote(backup)}; fail BACKUP_FAILED; }`);
       lines.push(`echo ${quote(`${b64(file.path)} ${b64(backup)}`)} >> ${J} || fail BACKUP_FAILED`);
     } else {
       lines.push(`echo ${quote(`${b64(file.path)} -`)} >> ${J} || fail BACKUP_FAILED`);
     }
   }
   // Flush the journal and backups before any live file changes: a crash from here on is recoverable.
-  lines.push('sync 2>/dev/null');
+  lines.push('sync 2>/dev/null', 'moved=1');
   for (const { file } of replacements) {
     lines.push(`mv -f ${quote(tempPathFor(file.path, runId))} ${quote(file.path)} || fail WRITE_FAILED`);
   }

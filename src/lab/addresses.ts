@@ -3,6 +3,7 @@
  * whole 127.0.0.0/8 to `lo`, so every one can be bound without configuring anything). Each host
  * listens on port 22 of its own address, the way a real fleet looks to an SSH client.
  */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { LabError } from './proc.js';
 
@@ -58,7 +59,14 @@ export class AddressAllocator {
   private next = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly port = 22) {}
+  /**
+   * `labDir` claims the addresses it hands out (see `claimAddress`), so a host that is
+   * stopped for a while keeps its address even when another lab starts meanwhile.
+   */
+  constructor(
+    private readonly port = 22,
+    private readonly labDir?: string,
+  ) {}
 
   /** The next address whose port is free, skipping taken ones. */
   allocate(): Promise<string> {
@@ -70,7 +78,9 @@ export class AddressAllocator {
   private async scan(): Promise<string> {
     while (this.next < PER_BLOCK * BLOCKS) {
       const address = labAddress(this.next++);
+      if (this.labDir !== undefined && !claimAddress(address, this.labDir)) continue;
       if (await isPortFree(address, this.port)) return address;
+      if (this.labDir !== undefined) releaseAddress(address, this.labDir);
     }
     throw new LabError('no free lab address left in 127.0.1.1-127.0.255.250');
   }
@@ -88,5 +98,46 @@ export async function assertNoWildcardListener(port = 22): Promise<void> {
       `port ${port} is taken on ${sentinel}, so something listens on 0.0.0.0:${port} or [::]:${port} ` +
         '(a machine-wide sshd?). Stop it, or make it listen on specific addresses, before starting a lab.',
     );
+  }
+}
+
+/** Machine-wide claims: one file per address, holding the directory of the lab that owns it. */
+const CLAIMS = '/run/fleet-lab-claims';
+
+/**
+ * Claims `address` for the lab in `labDir`. A port probe alone cannot see that a lab's host is
+ * merely stopped (stopHost/startHost in a test); the claim can. A claim whose lab directory is
+ * gone is stale and is taken over.
+ */
+export function claimAddress(address: string, labDir: string): boolean {
+  mkdirSync(CLAIMS, { recursive: true, mode: 0o700 });
+  const file = `${CLAIMS}/${address}`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, labDir, { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let owner = '';
+      try {
+        owner = readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      }
+      if (owner === labDir) return true;
+      if (existsSync(owner)) return false;
+      rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
+
+/** Gives up a claim, only if `labDir` holds it. */
+export function releaseAddress(address: string, labDir: string): void {
+  const file = `${CLAIMS}/${address}`;
+  try {
+    if (readFileSync(file, 'utf8') === labDir) rmSync(file, { force: true });
+  } catch {
+    // no claim: nothing to release
   }
 }

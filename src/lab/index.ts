@@ -110,7 +110,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 
   const width = Math.max(2, String(opts.count).length);
   const hosts: LabHost[] = [];
-  const allocator = new AddressAllocator();
+  const allocator = new AddressAllocator(22, dir);
   const limit = pLimit(opts.concurrency ?? 16);
   const started: LabHost[] = [];
   try {

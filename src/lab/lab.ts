@@ -9,6 +9,7 @@ import { SSHD, nsenterArgs, unshareArgs } from './namespace.js';
 import { LabError, run } from './proc.js';
 import { parseSshdT } from './render.js';
 import { writeLabRecord } from './state.js';
+import { releaseAddress } from './addresses.js';
 import { killHostsNow, onProcessExit, stopHosts } from './stop.js';
 
 export interface LabFiles {
@@ -112,6 +113,7 @@ export class RunningLab implements Lab {
   private async stopAll(): Promise<void> {
     this.stopped = true;
     await stopHosts(this.hosts);
+    for (const h of this.hosts) releaseAddress(h.address, this.dir);
     this.unregisterExit();
     if (!this.keepDir) await rm(this.dir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { releaseAddress } from './addresses.js';
 import path from 'node:path';
 import type { LabHost } from './index.js';
 import { LabError } from './proc.js';
@@ -24,7 +25,9 @@ export const labRecordPath = (dir: string): string => path.join(dir, 'lab.json')
 
 export async function writeLabRecord(record: LabRecord): Promise<void> {
   const file = labRecordPath(record.dir);
-  const temp = `${file}.${process.pid}.tmp`;
+  // One temp name per write: concurrent writers (stopHost on two hosts at once) must not
+  // rename each other's file away.
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`);
   await rename(temp, file);
 }
@@ -49,6 +52,7 @@ export async function readLabRecord(dir: string): Promise<LabRecord> {
 export async function stopLabDir(dir: string, opts: { keepDir?: boolean } = {}): Promise<LabRecord> {
   const record = await readLabRecord(dir);
   await stopHosts(record.hosts);
+  for (const h of record.hosts) releaseAddress(h.address, record.dir);
   if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
   return record;
 }

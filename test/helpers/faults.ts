@@ -1,25 +1,21 @@
 /**
- * Fault injection for the real-sshd lab, and the three facts every fault test asserts about a
- * host afterwards: its config is the old or the new one, `sshd -t` accepts it, and sshd takes
- * a fresh login. Faults act inside ONE host's mount namespace (a program wrapped by a bind
- * mount, a tmpfs over /etc/ssh), so the machine and the other hosts never see them.
+ * What fault tests assert about a lab host afterwards (its config is the old or the new one,
+ * `sshd -t` accepts it, nothing of fleet's is left over) and the inputs they run fleet with.
+ * The faults themselves are made by ./inject.ts.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { Lab, LabHost } from '../../src/lab/index.js';
 
-/** Where the fault scripts live inside a host (`/root` is the host's own directory). */
-const FAULT_DIR = '/root/.fault';
-const faultDirOutside = (h: LabHost): string => join(h.dir, 'root', '.fault');
-
-/** An Ansible inventory of `hosts`, logging in as root with the lab's key; `extra` adds vars per host. */
-export function inventoryFor(lab: Lab, hosts: readonly LabHost[], extra: (h: LabHost) => Record<string, string> = () => ({})): string {
+/** An Ansible inventory of `hosts`, logging in as root with the lab's key; `extra` adds (or overrides) vars per host. */
+export function inventoryFor(lab: Lab, hosts: readonly LabHost[], extra: (h: LabHost) => Record<string, string | number> = () => ({})): string {
   const lines = ['all:', '  hosts:'];
   for (const h of hosts) {
-    lines.push(`    ${h.name}:`, `      address: ${h.address}`, '      user: root', `      identity_file: ${lab.clientKey}`);
-    // JSON strings are valid YAML double-quoted scalars: any command line survives as is.
-    for (const [k, v] of Object.entries(extra(h))) lines.push(`      ${k}: ${JSON.stringify(v)}`);
+    lines.push(`    ${h.name}:`);
+    const vars = { address: h.address, user: 'root', identity_file: lab.clientKey, ...extra(h) };
+    // JSON strings are valid YAML double-quoted scalars: any command line survives as is; numbers stay numbers.
+    for (const [k, v] of Object.entries(vars)) lines.push(`      ${k}: ${JSON.stringify(v)}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -110,70 +106,6 @@ export async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: 
   return Promise.all(items.map((item) => limit(() => fn(item))));
 }
 
-/**
- * The processes serving sessions on a host: every process in the listener's mount namespace
- * except the listener itself (sshd's per-connection children, the shells they run, and those
- * shells' children).
- */
-export async function sessionPids(lab: Lab, h: LabHost): Promise<number[]> {
-  const listener = await listenerPid(lab, h);
-  const ns = readlinkSync(`/proc/${listener}/ns/mnt`);
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === listener) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/ns/mnt`) === ns) pids.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return pids;
-}
-
-/** The listener's pid; sshd rewrites its pid file when it re-executes on SIGHUP, so a moment without one is waited out. */
-async function listenerPid(lab: Lab, h: LabHost): Promise<number> {
-  for (let tries = 0; ; tries++) {
-    try {
-      return lab.pid(h);
-    } catch (error) {
-      if (tries > 100) throw error;
-      await sleep(50);
-    }
-  }
-}
-
-/** Drops every session of the host at once, as a dead link or an OOM kill would, and waits until none is left. The listener lives on. */
-export async function killSessions(lab: Lab, h: LabHost): Promise<number> {
-  let killed = 0;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const pids = await sessionPids(lab, h);
-    if (pids.length === 0) return killed;
-    if (Date.now() > deadline) throw new Error(`${h.name}: sessions ${pids.join(' ')} survive SIGKILL`);
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        killed += 1;
-      } catch {
-        // already gone
-      }
-    }
-    await sleep(20);
-  }
-}
-
-/** Waits until no session of any of `hosts` is left (a killed controller's remote scripts finish or die). */
-export async function waitSessionsGone(lab: Lab, hosts: readonly LabHost[], timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const busy: LabHost[] = [];
-    for (const h of hosts) if ((await sessionPids(lab, h)).length > 0) busy.push(h);
-    if (busy.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`sessions still open on ${busy.map((h) => h.name).join(', ')}`);
-    await sleep(100);
-  }
-}
-
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function waitFor(what: string, test: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -182,73 +114,6 @@ export async function waitFor(what: string, test: () => boolean, timeoutMs = 30_
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
-}
-
-/**
- * A pause point inside a host: `/root/.fault/pause <id>` marks `/run/fault-<id>.hit` the first
- * time it runs and then waits (up to 60 s) for `/run/fault-<id>.go`; later calls pass straight
- * through, so the next fleet run is not held. The test sees the mark from outside, does its
- * damage (kills the sessions, inspects files), then releases it.
- */
-export interface PausePoint {
-  id: string;
-  /** Resolves once fleet reached the point. */
-  reached(timeoutMs?: number): Promise<void>;
-  /** Lets the paused step go on. */
-  release(): void;
-}
-
-export function pausePoint(h: LabHost, id: string): PausePoint {
-  installPauseScript(h);
-  const hit = join(h.dir, 'run', `fault-${id}.hit`);
-  return {
-    id,
-    reached: (timeoutMs = 30_000) => waitFor(`${h.name} to reach pause point ${id}`, () => existsSync(hit), timeoutMs),
-    release: () => writeFileSync(join(h.dir, 'run', `fault-${id}.go`), ''),
-  };
-}
-
-/** The shell line that runs pause point `id` inside the host. */
-export const pauseCommand = (id: string): string => `${FAULT_DIR}/pause ${id}`;
-
-function installPauseScript(h: LabHost): void {
-  const dir = faultDirOutside(h);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const script = [
-    '#!/bin/sh',
-    'id=$1',
-    '[ -e "/run/fault-$id.hit" ] && exit 0',
-    'echo $$ > "/run/fault-$id.hit"',
-    'i=0',
-    'while [ ! -e "/run/fault-$id.go" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done',
-    'exit 0',
-  ].join('\n');
-  writeFileSync(join(dir, 'pause'), `${script}\n`);
-  chmodSync(join(dir, 'pause'), 0o755);
-}
-
-/** Writes an executable script into the host's /root/.fault; returns its path as the host sees it. */
-export function hostScript(h: LabHost, name: string, body: string): string {
-  const dir = faultDirOutside(h);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
-  chmodSync(join(dir, name), 0o755);
-  return `${FAULT_DIR}/${name}`;
-}
-
-/**
- * Replaces `program` inside ONE host's namespace by a wrapper (a bind mount over it): `body` is
- * sh, runs with the original arguments, and finds the real program at "$REAL". Returns the
- * undo. Debian's /bin is a symlink to /usr/bin, so wrapping /usr/bin/x also wraps /bin/x.
- */
-export async function wrapProgram(lab: Lab, h: LabHost, program: string, body: string): Promise<() => Promise<void>> {
-  const base = program.slice(program.lastIndexOf('/') + 1);
-  const real = `${FAULT_DIR}/real-${base}`;
-  const wrapper = hostScript(h, `wrap-${base}`, `REAL=${real}\n${body}`);
-  await mustExec(lab, h, `cp ${program} ${real} && mount --bind ${wrapper} ${program}`);
-  return async () => {
-    await mustExec(lab, h, `umount ${program}`);
-  };
 }
 
 /** lab.exec that throws on a non-zero exit. */
@@ -278,4 +143,38 @@ export function backupsOf(h: LabHost, file: string): string[] {
   const dir = join(h.etcSsh, file.slice(0, slash + 1));
   const base = file.slice(slash + 1);
   return readdirSync(dir).filter((n) => n.startsWith(`${base}.fleet-2`)).map((n) => join(dir, n));
+}
+
+/**
+ * A digest of every config file under /etc/ssh as sshd sees it (from inside the namespace, so a
+ * tmpfs mounted over it counts), leaving out host keys, moduli, fleet's own files and filler.
+ */
+export async function configDigest(lab: Lab, h: LabHost): Promise<string> {
+  return mustExec(lab, h, "cd /etc/ssh && find . -type f ! -name 'ssh_host_*' ! -name moduli ! -name '.fault-*' ! -name '*.fleet-*' -exec sha256sum {} + | sort");
+}
+
+/** fleet's backups anywhere they may go, as seen inside the host: path → `mode owner:group size`. */
+export async function backupsInside(lab: Lab, h: LabHost): Promise<Map<string, string>> {
+  const out = await mustExec(lab, h, "find /etc/ssh /var/backups/fleet -name '*.fleet-2*' -exec stat -c '%n %a %u:%g %s' {} + 2>/dev/null; true");
+  const found = new Map<string, string>();
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [path, ...rest] = line.split(' ');
+    found.set(path ?? '', rest.join(' '));
+  }
+  return found;
+}
+
+/**
+ * Which config a host holds, compared with a snapshot taken before the run: `old` is byte for
+ * byte the snapshot; `new` is the snapshot with only keepalive lines changed AND sshd -T showing
+ * every value of `want`; anything else is a half-done or foreign state.
+ */
+export function configKind(before: Map<string, string>, h: LabHost, effective: Record<string, string>, want: Record<string, string | number>): 'old' | 'new' | 'neither' {
+  const now = configSnapshot(h);
+  const same = (a: Map<string, string>, b: Map<string, string>, keep: (line: string) => boolean): boolean =>
+    a.size === b.size && [...a].every(([p, t]) => b.has(p) && t.split('\n').filter(keep).join('\n') === (b.get(p) ?? '').split('\n').filter(keep).join('\n'));
+  if (same(now, before, () => true)) return 'old';
+  const promised = Object.entries(want).every(([k, v]) => effective[k.toLowerCase()] === String(v));
+  const keepalive = new RegExp(Object.keys(want).join('|'), 'i');
+  return promised && same(now, before, (l) => !keepalive.test(l)) ? 'new' : 'neither';
 }
