@@ -125,12 +125,16 @@ async function readClients(t: Transport, client: NonNullable<HostRunContext['pol
   }
 }
 
-/** Proves the candidate with the real sshd, against the whole config, in a private folder. */
-async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFacts, plan: HostPlan): Promise<void> {
+/**
+ * Proves the candidate with the real sshd, against the whole config, in a private folder:
+ * sshd must accept it and its `sshd -T` must show the promised values, before anything live
+ * changes. `then` (apply's candidate writes) runs in the same round trip once sshd accepts.
+ */
+async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFacts, plan: HostPlan, then = ''): Promise<S.Markers & { stdout: string; stderr: string }> {
   ctx.step('stage');
   const stageRoot = `/tmp/fleet-stage-${ctx.runId}-${Math.random().toString(36).slice(2, 10)}`;
   const candidate = relocate(applyEdits(facts.tree, plan.files), stageRoot);
-  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files));
+  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, then));
   if (S.has(out, 'stage-failed') || !S.has(out, 'rc')) {
     throw new StepFailure('WRITE_FAILED', `could not stage the candidate under /tmp: ${(out.stderr || out.stdout).trim() || 'no output'}`);
   }
@@ -138,6 +142,17 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFa
     const said = (out.sections.get('sshd-t') ?? '').replaceAll(stageRoot, '').trim();
     throw new StepFailure('CANDIDATE_REJECTED', `sshd -t rejects the candidate config: ${said || 'no message'}`);
   }
+  if (!S.has(out, 'sshd-T-failed')) {
+    const staged = parseEffective(out.sections.get('sshd-T') ?? '');
+    const wrong = Object.entries(plan.promised).filter(([k, v]) => staged[k.toLowerCase()] !== v);
+    if (wrong.length > 0) {
+      // Written only if the candidate was accepted; nothing live has changed, so drop them.
+      if (then) await run(t, S.removeTempsScript(plan.files, ctx.runId)).catch(() => undefined);
+      const what = wrong.map(([k, v]) => `${k} would be ${staged[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ');
+      throw new StepFailure('VERIFY_FAILED', `sshd -T on the candidate disagrees with the plan (${what}); nothing was changed`);
+    }
+  }
+  return out;
 }
 
 async function inspectHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
@@ -201,10 +216,7 @@ async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult
 }
 
 async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string): Promise<void> {
-  await stageAndValidate(ctx, t, facts, plan);
-
-  ctx.step('write');
-  const written = await run(t, S.writeCandidatesScript(plan.files, ctx.runId));
+  const written = await stageAndValidate(ctx, t, facts, plan, S.writeCandidatesScript(plan.files, ctx.runId));
   if (!S.has(written, 'written')) throw new StepFailure('WRITE_FAILED', `could not write the candidate next to its target: ${(written.stderr || written.stdout).trim()}`);
 
   ctx.step('commit');

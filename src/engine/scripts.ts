@@ -46,10 +46,16 @@ function dirOf(path: string): string {
 
 /**
  * Stages the whole candidate config under `stageRoot` (a private folder, never the live files)
- * and asks the real `sshd -t` about it. `staged` maps staged paths to their text.
+ * and asks the real sshd about it: `sshd -T` both validates it and prints the values it gives,
+ * so the promise is checked before anything live changes; only when -T fails does `sshd -t`
+ * run, for its message (or to tell a valid config -T cannot print, such as `Match LocalPort`).
+ * `staged` maps staged paths to their text. `then` runs only when sshd accepts the candidate
+ * (apply writes its candidates there, saving a round trip).
  */
-export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>): string {
+export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, then = ''): string {
   const S = quote(stageRoot);
+  const sshd = quote(sshdBinary);
+  const main = quote(stagedMain);
   const lines = [
     'umask 077',
     `mkdir -m 700 ${S} || { echo ${MARK}stage-failed; exit 0; }`,
@@ -60,7 +66,12 @@ export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: s
   const dirs = new Set([...staged.keys()].map(dirOf));
   for (const d of dirs) lines.push(`mkdir -p ${quote(d)} || { echo ${MARK}stage-failed; exit 0; }`);
   for (const [path, text] of staged) lines.push(`${writeFile(path, text)} || { echo ${MARK}stage-failed; exit 0; }`);
-  lines.push(`echo ${MARK}sshd-t`, `${quote(sshdBinary)} -t -f ${quote(stagedMain)} 2>&1`, `echo "${MARK}rc $?"`);
+  lines.push(
+    'ok=0',
+    `if T=$(${sshd} -T -f ${main} 2>/dev/null </dev/null); then ok=1; echo ${MARK}sshd-T; printf '%s\\n' "$T"; echo "${MARK}rc 0"`,
+    `else out=$(${sshd} -t -f ${main} 2>&1 </dev/null); rc=$?; echo ${MARK}sshd-t; printf '%s\\n' "$out"; echo "${MARK}rc $rc"; if [ $rc = 0 ]; then ok=1; echo ${MARK}sshd-T-failed; fi; fi`,
+  );
+  if (then) lines.push('if [ $ok = 1 ]; then', then, 'fi');
   return lines.join('\n');
 }
 
@@ -117,7 +128,7 @@ export interface Replacement {
 
 /**
  * Backup → journal → atomic rename for every file, then the real sshd proves the whole live
- * config (`-t`) and prints the effective values (`-T`). Any failure restores every file
+ * config and prints the effective values (`-T`, with `-t` for the reason when it fails). Any failure restores every file
  * before the script ends, so the host is never left with a config sshd rejects.
  */
 export function commitScript(sshdBinary: string, main: string, replacements: readonly Replacement[], runId: string): string {
@@ -151,11 +162,11 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
   }
   lines.push(
     `echo committed > ${LOCK_DIR}/state`,
-    `out=$(${quote(sshdBinary)} -t -f ${quote(main)} 2>&1) || { echo ${MARK}sshd-t; printf '%s\\n' "$out"; fail VERIFY_FAILED; }`,
-    // sshd -T cannot evaluate some valid configs without a connection spec (OpenSSH 9.2 dies on
-    // `Match LocalPort`); sshd -t has passed, so that is reported, not treated as a failure.
-    `echo ${MARK}sshd-T`,
-    `${quote(sshdBinary)} -T -f ${quote(main)} 2>&1 || echo ${MARK}sshd-T-failed`,
+    // sshd -T validates the whole live config as -t does and prints its values. When it fails,
+    // -t says why; if -t accepts, the config is valid but -T cannot print it without a
+    // connection (OpenSSH 9.2 dies on `Match LocalPort`): reported, not a failure.
+    `if T=$(${quote(sshdBinary)} -T -f ${quote(main)} 2>/dev/null </dev/null); then echo ${MARK}sshd-T; printf '%s\\n' "$T"`,
+    `else out=$(${quote(sshdBinary)} -t -f ${quote(main)} 2>&1 </dev/null) || { echo ${MARK}sshd-t; printf '%s\\n' "$out"; fail VERIFY_FAILED; }; echo ${MARK}sshd-T-failed; fi`,
     `echo ${MARK}committed`,
   );
   return lines.join('\n');
