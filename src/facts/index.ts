@@ -27,6 +27,7 @@ export async function gatherFacts(t: Transport): Promise<HostFacts> {
     factsScript({
       configPath: host.sshdConfigPath,
       ...(host.sshdBinary !== undefined ? { sshdBinary: host.sshdBinary } : {}),
+      knownVersion: bannerVersion(t) !== undefined,
     }),
     fail,
   );
@@ -55,7 +56,7 @@ export async function gatherFacts(t: Transport): Promise<HostFacts> {
   const pidFile = effective?.['pidfile'] && effective['pidfile'] !== 'none' ? effective['pidfile'] : DEFAULT_PID_FILE;
   return {
     sshdBinary: report.sshdBinary,
-    sshdVersion: report.sshdVersion ?? 'unknown',
+    sshdVersion: report.sshdVersion ?? bannerVersion(t) ?? 'unknown',
     tree,
     meta,
     effective,
@@ -135,4 +136,10 @@ function buildTree(main: string, report: ProbeReport, fail: (r: string) => Fleet
     }
   }
   return { main, files, globs };
+}
+
+/** `OpenSSH_9.2p1` from the SSH banner, when the transport knows it and it is OpenSSH's. */
+function bannerVersion(t: Transport): string | undefined {
+  const v = t.serverVersion;
+  return v !== undefined && /^OpenSSH_\S+/.test(v) ? (/^OpenSSH_\S+/.exec(v) as RegExpExecArray)[0] : undefined;
 }

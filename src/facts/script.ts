@@ -82,6 +82,8 @@ export interface ProbeInput {
   configPath: string;
   /** host.sshdBinary; found on the host when absent. */
   sshdBinary?: string;
+  /** The transport already knows the running sshd's version (from its banner): skip `sshd -V`. */
+  knownVersion?: boolean;
 }
 
 /** The full facts probe. Run it privileged: sshd -T needs to read the host keys. */
@@ -100,8 +102,9 @@ if [ -z "$sshd" ]; then
 fi
 T=''
 if [ -n "$sshd" ] && [ -x "$sshd" ]; then
-  printf '@@sshd %s\\n@@version\\n' "$sshd"
-  "$sshd" -V </dev/null 2>&1 | base64
+  printf '@@sshd %s\\n' "$sshd"
+  # The version costs an sshd start of its own; skipped when the SSH banner already gave it.
+  if [ ${input.knownVersion ? 1 : 0} = 0 ]; then printf '@@version\\n'; "$sshd" -V </dev/null 2>&1 | base64; fi
   T=$("$sshd" -T -f "$cfg" 2>/dev/null </dev/null)
   rc=$?
   printf '@@T %s\\n' "$rc"

@@ -205,6 +205,10 @@ class SshTransport implements Transport {
     return this.#session.closed;
   }
 
+  get serverVersion(): string | undefined {
+    return this.#session.serverVersion;
+  }
+
   async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const line = opts.privileged ? privilegedCommand(cmd, this.host) : cmd;
     const raw = await this.#session.exec(

@@ -117,6 +117,16 @@ export class SshSession {
     return this.#closed;
   }
 
+  /**
+   * The software version in the server's identification banner (`OpenSSH_9.2p1`): the sshd
+   * that is actually running, learned from the handshake at no cost. ssh2 keeps it in a
+   * field it does not document, so it is read defensively.
+   */
+  get serverVersion(): string | undefined {
+    const version = (this.#client as unknown as { _remoteVer?: unknown })._remoteVer;
+    return typeof version === 'string' && version !== '' ? version : undefined;
+  }
+
   /** Registers a callback for when the connection goes away, for whatever reason. */
   onClose(f: () => void): void {
     if (this.#closed) f();

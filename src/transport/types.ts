@@ -37,6 +37,8 @@ export interface Transport {
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
   close(): Promise<void>;
   readonly closed: boolean;
+  /** The server's software version from its SSH banner (`OpenSSH_9.2p1`), when known. */
+  readonly serverVersion?: string | undefined;
 }
 
 /** How the Connector opens sessions. */
