@@ -192,27 +192,31 @@ async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult):
   // The lock is kept (with its journal) only when files could not be restored: the next run
   // must see it and recover.
   let keepLock = false;
+  let released = false;
   try {
-    await applyLocked(ctx, t, result);
+    released = await applyLocked(ctx, t, result);
   } catch (error) {
     keepLock = error instanceof StepFailure && error.code === 'ROLLBACK_FAILED';
     throw error;
   } finally {
-    if (!keepLock) await releaseLock(t, ctx.lockOwner).catch(() => undefined);
+    if (!keepLock && !released) await releaseLock(t, ctx.lockOwner).catch(() => undefined);
   }
 }
 
-async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
+/** Applies the plan under the lock; true when its last step already released the lock. */
+
+async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult): Promise<boolean> {
   const { facts, plan, clients } = await readHost(ctx, t, result);
   if (plan.files.length === 0 && clients.files.length === 0) {
     if (plan.drift.length > 0) throw driftWithoutEdit(plan, result);
-    return;
+    return false;
   }
   const stamp = ctx.now().toISOString().replace(/[-:]/g, '');
   if (plan.files.length > 0) await applySshd(ctx, t, result, facts, plan, stamp);
   if (clients.files.length > 0) await applyClients(ctx, t, result, facts, plan, clients, stamp);
-  await run(t, S.finishScript(ctx.lockOwner, plan.files.map((f) => f.path)));
+  const finished = await run(t, S.finishScript(ctx.lockOwner, plan.files.map((f) => f.path)));
   result.status = 'changed';
+  return S.has(finished, 'unlocked');
 }
 
 async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string): Promise<void> {
