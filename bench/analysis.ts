@@ -11,7 +11,13 @@ import type { Command } from '../src/engine/types.js';
 import { runFleet } from '../src/engine/runner.js';
 import { gatherFacts } from '../src/facts/index.js';
 import type { Lab } from '../src/lab/index.js';
+import { command as shellCommand } from '../src/core/shell.js';
+import { factsScript } from '../src/facts/script.js';
 import { Connector, type Transport } from '../src/transport/index.js';
+import { withProcessMarker } from '../src/transport/remote-process.js';
+import { FLEET_CLI } from './fleet.js';
+import { measure, type Cost } from './measure.js';
+import { ssh2FloorArgv } from './floors.js';
 
 interface Timings {
   connects: number[];
@@ -90,7 +96,6 @@ interface ProfileNode {
 /** Which part of the stack a profile sample belongs to, by the script it ran in. */
 function bucket(node: ProfileNode): string {
   const { url, functionName } = node.callFrame;
-  if (functionName === '(idle)') return 'idle (waiting on the network and the hosts)';
   if (functionName === '(garbage collector)') return 'garbage collector';
   if (functionName === '(program)') return 'V8/native (program)';
   if (url.includes('/node_modules/ssh2/')) return 'ssh2 (protocol, crypto)';
@@ -102,7 +107,11 @@ function bucket(node: ProfileNode): string {
   return 'other JavaScript';
 }
 
-/** Markdown lines summarising the newest .cpuprofile in `dir`: share of samples per part of the stack. */
+/**
+ * Markdown lines summarising the newest .cpuprofile in `dir`: how fleet's on-CPU samples split
+ * over the stack. Idle samples are left out: on a saturated machine the profiler's own thread
+ * is starved too, so they say little; the rusage CPU time next to the wall time says it better.
+ */
 export function summariseProfile(dir: string, label: string): string[] {
   const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().at(-1);
   if (!file) return [`(${label}: no .cpuprofile was written)`];
@@ -110,6 +119,7 @@ export function summariseProfile(dir: string, label: string): string[] {
   const byBucket = new Map<string, number>();
   let total = 0;
   for (const node of profile.nodes) {
+    if (node.callFrame.functionName === '(idle)') continue;
     const hits = node.hitCount ?? 0;
     total += hits;
     const key = bucket(node);
@@ -120,8 +130,32 @@ export function summariseProfile(dir: string, label: string): string[] {
     const key = k.startsWith('other packages') && v / total < 0.01 ? 'other packages (each < 1%)' : k;
     merged.set(key, (merged.get(key) ?? 0) + v);
   }
-  const seconds = (profile.endTime - profile.startTime) / 1e6;
-  const lines = [`\`node --cpu-prof\` of ${label} (${seconds.toFixed(2)} s profiled, ${total} samples):`, '', '| part of the stack | share of samples |', '|---|---:|'];
+  const lines = [`\`node --cpu-prof\` of ${label}; its ${total} on-CPU samples:`, '', '| part of fleet\'s process | share of on-CPU samples |', '|---|---:|'];
   for (const [k, v] of [...merged].sort((a, b) => b[1] - a[1])) lines.push(`| ${k} | ${((v / total) * 100).toFixed(1)}% |`);
   return lines;
+}
+
+const secs = (x: number): string => (x / 1000).toFixed(2);
+
+/**
+ * `fleet check` against its floor, taken apart: the same ssh2 floor sending fleet's real facts
+ * probe instead of `sshd -T` (the cost of what fleet asks each host to do), and `fleet
+ * validate` (start-up, YAML, schema, inventory: everything fleet does before the first byte).
+ */
+export async function checkDecomposition(lab: Lab, forks: number, policyPath: string, check: Cost | undefined, floor: Cost | undefined): Promise<string[]> {
+  const probe = withProcessMarker(shellCommand('sh', '-c', factsScript({ configPath: '/etc/ssh/sshd_config' })));
+  const probeRun = await measure(ssh2FloorArgv(lab, forks, probe, false));
+  const startup = await measure([process.execPath, FLEET_CLI, 'validate', policyPath]);
+  const row = (what: string, c: Cost | undefined, ok = true): string =>
+    c === undefined || !ok ? `| ${what} | failed | | |` : `| ${what} | ${secs(c.wallMs)} | ${secs(c.cpuMs)} | ${secs(c.machineCpuMs)} |`;
+  return [
+    `\`fleet check\` taken apart (${lab.hosts.length} hosts, ${forks} at a time):`,
+    '',
+    '| run | wall s | tool CPU s | machine CPU s |',
+    '|---|---:|---:|---:|',
+    row('minimal ssh2 script, `sshd -T` (the floor)', floor),
+    row("minimal ssh2 script sending fleet's facts probe (one exec, as fleet sends it)", probeRun, probeRun.code === 0),
+    row('`fleet validate` (node start-up, YAML, schema, inventory; no SSH)', startup, startup.code === 0),
+    row('`fleet check`', check),
+  ];
 }

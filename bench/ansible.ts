@@ -127,8 +127,9 @@ export function parseRecap(stdout: string): { hosts: number; changed: number; fa
   return totals;
 }
 
-export async function runAnsible(phase: Extract<Phase, 'check' | 'apply' | 'second'>, setup: AnsibleSetup, lab: Lab, runIndex: number): Promise<Row> {
-  const cpDir = join(setup.dir, `cp-${runIndex}`);
+export async function runAnsible(phase: Extract<Phase, 'check' | 'apply' | 'second'>, setup: AnsibleSetup, lab: Lab, runId: string): Promise<Row> {
+  // A control-socket directory of its own: no run reuses another's ControlPersist connections.
+  const cpDir = join(setup.dir, `cp-${runId}`);
   mkdirSync(cpDir, { recursive: true });
   const args = ['-i', setup.inventory, setup.playbook, ...(phase === 'check' ? ['--check', '--diff'] : [])];
   const env = { ...process.env, ANSIBLE_CONFIG: setup.config, ANSIBLE_SSH_CONTROL_PATH_DIR: cpDir, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0' };

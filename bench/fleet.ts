@@ -2,7 +2,7 @@
  * fleet as a user runs it: the built CLI, one process per command, JSON report on stdout.
  * A run counts only when its exit status and its report say what a correct run says.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunReport } from '../src/engine/types.js';
@@ -10,7 +10,25 @@ import type { Lab } from '../src/lab/index.js';
 import { measure, type MeasureOptions } from './measure.js';
 import type { Phase, Row } from './results.js';
 
-export const FLEET_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The fleet CLI the bench runs: the build in dist/, until {@link freezeFleetBuild} copies it. */
+export let FLEET_CLI = join(REPO, 'dist', 'cli', 'main.js');
+
+/**
+ * Copies dist/ (with package.json, and node_modules linked) into the bench's work directory and
+ * runs fleet from there: other engineers rebuild dist/ while a bench runs, and every figure of
+ * one bench must come from the same build.
+ */
+export function freezeFleetBuild(workDir: string): string {
+  const root = join(workDir, 'fleet');
+  mkdirSync(root);
+  cpSync(join(REPO, 'dist'), join(root, 'dist'), { recursive: true });
+  copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
+  symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
+  FLEET_CLI = join(root, 'dist', 'cli', 'main.js');
+  return FLEET_CLI;
+}
 
 /** The keepalive policy every tool applies, for the lab's inventory. */
 export function writeFleetPolicy(lab: Lab, forks: number, workDir: string): string {

@@ -41,9 +41,13 @@ export async function bareOpenSsh(lab: Lab, forks: number, workDir: string): Pro
   return row('bare OpenSSH (ssh × N, xargs -P F)', 'ssh', `xargs -P ${forks} -I{} ssh -i KEY -o UserKnownHostsFile=… -o StrictHostKeyChecking=yes -o BatchMode=yes root@{} '${FLOOR_COMMAND}' < addresses`, cost, lab.hosts.length);
 }
 
+/** The ssh2 floor's command line: `command` on every lab host, `forks` at a time. */
+export function ssh2FloorArgv(lab: Lab, forks: number, command: string, noDelay: boolean): string[] {
+  return [process.execPath, SSH2_FLOOR, lab.clientKey, lab.knownHosts, String(forks), command, ...lab.hosts.map((h) => h.address), ...(noDelay ? ['--no-delay'] : [])];
+}
+
 export async function ssh2Floor(lab: Lab, forks: number, noDelay: boolean): Promise<Row> {
-  const argv = [process.execPath, SSH2_FLOOR, lab.clientKey, lab.knownHosts, String(forks), FLOOR_COMMAND, ...lab.hosts.map((h) => h.address), ...(noDelay ? ['--no-delay'] : [])];
-  const cost = await measure(argv);
+  const cost = await measure(ssh2FloorArgv(lab, forks, FLOOR_COMMAND, noDelay));
   const label = noDelay ? 'minimal ssh2 script, TCP_NODELAY' : 'minimal ssh2 script';
   return row(label, 'ssh2', `node dist-bench/bench/ssh2-floor.js KEY KNOWN_HOSTS ${forks} '${FLOOR_COMMAND}' ADDRESS…${noDelay ? ' --no-delay' : ''}`, cost, lab.hosts.length);
 }

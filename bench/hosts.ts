@@ -2,54 +2,26 @@
  * The bench's lab: every tool's apply must start from the same fresh hosts, and every claim
  * of success is checked against each host's real `sshd -T`.
  */
-import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pLimit from 'p-limit';
-import { launchSshd } from '../src/lab/host.js';
-import type { Lab, LabHost } from '../src/lab/index.js';
-import { stopHosts } from '../src/lab/stop.js';
-
-const exec = promisify(execFile);
+import { startLab, type Lab } from '../src/lab/index.js';
 
 /** The policy every tool applies: sshd keyword (lowercase, as `sshd -T` prints it) → value. */
 export const DESIRED: Readonly<Record<string, string>> = { clientaliveinterval: '298', clientalivecountmax: '50' };
 
-const pristineOf = (h: LabHost): string => join(h.dir, 'etc_ssh.pristine');
-
-/** Keeps a copy of each host's /etc/ssh as the lab made it. Outside the mounted subdirectories, so no host sees it. */
-export async function snapshotPristine(lab: Lab): Promise<void> {
-  const limit = pLimit(8);
-  await Promise.all(lab.hosts.map((h) => limit(() => exec('cp', ['-a', h.etcSsh, pristineOf(h)]))));
-}
-
 /**
- * Makes every host fresh again: stops it (and every session), puts its /etc/ssh back byte for
- * byte (host keys included, so known_hosts stays right), clears fleet's lock and Ansible's
- * remote temp, and starts it. The directory itself stays: it is the source of a bind mount.
+ * Runs `body` on a lab of `count` fresh hosts (Debian 12's default sshd_config) and stops the
+ * lab afterwards. Each tool gets its own lab rather than a reset of the last one: a stopped
+ * host's address is free for a moment, and another lab starting on this machine may take it.
  */
-export async function resetHosts(lab: Lab): Promise<void> {
-  await stopHosts(lab.hosts);
-  const limit = pLimit(8);
-  await Promise.all(
-    lab.hosts.map((h) =>
-      limit(async () => {
-        await exec('find', [h.etcSsh, '-mindepth', '1', '-delete']);
-        await exec('cp', ['-a', `${pristineOf(h)}/.`, h.etcSsh]);
-        await rm(join(h.dir, 'run', 'fleet.lock'), { recursive: true, force: true });
-        await rm(join(h.dir, 'root', '.ansible'), { recursive: true, force: true });
-      }),
-    ),
-  );
-  await Promise.all(
-    lab.hosts.map((h) =>
-      limit(async () => {
-        const outcome = await launchSshd(h.dir, h.address);
-        if (outcome.kind !== 'started') throw new Error(`${h.name}: ${h.address}:22 was taken while the bench reset the host`);
-      }),
-    ),
-  );
+export async function withFreshLab<T>(count: number, log: (line: string) => void, body: (lab: Lab) => Promise<T>): Promise<T> {
+  const began = Date.now();
+  const lab = await startLab({ count, shapes: ['debian12'], namePrefix: 'bench' });
+  log(`${count} fresh lab hosts up in ${((Date.now() - began) / 1000).toFixed(1)} s (${lab.hosts[0]?.address} …)`);
+  try {
+    return await body(lab);
+  } finally {
+    await lab.stop();
+  }
 }
 
 /** How many hosts' real `sshd -T` shows every desired value; a host whose sshd -T fails counts as not converged. */

@@ -20,6 +20,16 @@ export interface Cost {
   maxRssKb: number;
   /** Peak of the tree's RSS summed over its live processes, sampled; undefined when not sampled. */
   treeRssKb?: number;
+  /**
+   * CPU time the whole machine spent while the command ran (/proc/stat, all cores, idle and
+   * iowait excluded): the tool plus the lab's sshd hosts, which share this machine's cores.
+   */
+  machineCpuMs: number;
+  /**
+   * The most processes of other people's heavy jobs (test runners, labs, demos) seen at once
+   * during the run: this machine is shared, and a run with any of them had less CPU.
+   */
+  otherJobs: number;
 }
 
 export interface MeasureOptions {
@@ -31,6 +41,30 @@ export interface MeasureOptions {
 }
 
 const PAGE_KB = 4;
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** Command lines of the jobs other engineers run on this machine that compete for its cores. */
+const OTHER_JOB = /vitest|dist\/demo\/|lab\/cli\.js start|npm (run )?test/;
+
+function otherJobsNow(): number {
+  let count = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (entry.charCodeAt(0) > 57 || Number(entry) === process.pid) continue;
+    try {
+      if (OTHER_JOB.test(readFileSync(`/proc/${entry}/cmdline`, 'latin1').replaceAll('\0', ' '))) count += 1;
+    } catch {
+      // exited while we looked
+    }
+  }
+  return count;
+}
+
+/** Busy CPU time of the whole machine so far: user, nice, system, irq, softirq and steal ticks. */
+function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'latin1').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) * TICK_MS;
+}
 
 /** pid → [ppid, rss in kB] of every process, from /proc/<pid>/stat. */
 function processTable(): Map<number, [number, number]> {
@@ -69,6 +103,9 @@ export function measure(argv: readonly string[], opts: MeasureOptions = {}): Pro
   const timeFile = join(dir, 'time');
   return new Promise((resolve, reject) => {
     const began = process.hrtime.bigint();
+    const busyBefore = machineBusyMs();
+    let otherJobs = otherJobsNow();
+    const watcher = setInterval(() => (otherJobs = Math.max(otherJobs, otherJobsNow())), 1000);
     const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, '--', ...argv], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: opts.env ?? process.env,
@@ -87,8 +124,10 @@ export function measure(argv: readonly string[], opts: MeasureOptions = {}): Pro
     child.on('error', (e) => reject(e));
     child.on('close', (code, signal) => {
       const wallMs = Number(process.hrtime.bigint() - began) / 1e6;
+      const machineCpuMs = machineBusyMs() - busyBefore;
       clearTimeout(timer);
       if (sampler) clearInterval(sampler);
+      clearInterval(watcher);
       let user = NaN;
       let sys = NaN;
       let rss = NaN;
@@ -107,6 +146,8 @@ export function measure(argv: readonly string[], opts: MeasureOptions = {}): Pro
         wallMs,
         cpuMs: (user + sys) * 1000,
         maxRssKb: rss,
+        machineCpuMs,
+        otherJobs: Math.max(otherJobs, otherJobsNow()),
         ...(opts.sampleTreeMs !== undefined ? { treeRssKb: Math.max(peak, rss) } : {}),
       });
     });
