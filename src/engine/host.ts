@@ -9,7 +9,7 @@
  * lifeline), reloads if sshd had been reloaded, and proves a login again. A host's failure is
  * a value in its result; nothing here throws past `runHost`.
  */
-import { FleetError } from '../core/errors.js';
+import { FleetError, InternalError } from '../core/errors.js';
 import { planClients, type ClientHostPlan } from '../core/clientPlan.js';
 import { planHost, type HostPlan } from '../core/hostPlan.js';
 import { applyEdits, relocate } from '../core/sshd/index.js';
@@ -53,7 +53,7 @@ export async function runHost(ctx: HostRunContext): Promise<HostResult> {
   let lifeline: Transport | undefined;
   try {
     ctx.step('connect');
-    lifeline = await ctx.connect(ctx.host);
+    lifeline = await connectRetryingRefusal(ctx);
     if (ctx.command === 'apply') await applyHost(ctx, lifeline, result);
     else await inspectHost(ctx, lifeline, result);
   } catch (error) {
@@ -273,6 +273,26 @@ async function applyClients(ctx: HostRunContext, t: Transport, result: HostResul
     throw new StepFailure('CLIENT_FAILED', `${reason}${done.length > 0 ? '; the client files written before it were restored' : ''}`, done.length > 0);
   }
 }
+
+/**
+ * The first connection. A refused one is tried again a few times over about a second: an sshd
+ * re-executing itself on SIGHUP (another run's reload, a package upgrade) refuses connections
+ * for a moment, and that host is not down. Every other failure is final at once.
+ */
+async function connectRetryingRefusal(ctx: HostRunContext): Promise<Transport> {
+  for (const delay of [...REFUSED_RETRY_DELAYS_MS, -1]) {
+    try {
+      return await ctx.connect(ctx.host);
+    } catch (error) {
+      const refused = error instanceof FleetError && error.code === 'UNREACHABLE' && /refused/i.test(error.message);
+      if (!refused || delay < 0) throw error;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  throw new InternalError('unreachable: the retry loop always returns or throws');
+}
+
+const REFUSED_RETRY_DELAYS_MS = [200, 800];
 
 /**
  * A new handshake and login while the first session stays open. sshd re-executes itself on

@@ -22,9 +22,15 @@ export function inSh(script: string): string {
 
 export function lockScript(owner: string): string {
   const L = quote(LOCK_DIR);
+  // mkdir can fail because another run holds the lock, or because that run removed it between
+  // our mkdir and our look: then try again rather than report an error.
   return [
-    `if mkdir -m 700 ${L} 2>/dev/null; then printf '%s\\n' ${quote(owner)} > ${L}/owner && echo ${MARK}lock-acquired; exit 0; fi`,
-    `if [ -d ${L} ]; then echo ${MARK}lock-held; cat ${L}/owner 2>/dev/null; echo; echo ${MARK}state; cat ${L}/state 2>/dev/null; echo; echo ${MARK}journal; cat ${L}/journal 2>/dev/null; exit 0; fi`,
+    'tries=0',
+    'while [ $tries -lt 5 ]; do',
+    `  if mkdir -m 700 ${L} 2>/dev/null; then printf '%s\\n' ${quote(owner)} > ${L}/owner && echo ${MARK}lock-acquired; exit 0; fi`,
+    `  if [ -d ${L} ]; then echo ${MARK}lock-held; cat ${L}/owner 2>/dev/null; echo; echo ${MARK}state; cat ${L}/state 2>/dev/null; echo; echo ${MARK}journal; cat ${L}/journal 2>/dev/null; exit 0; fi`,
+    '  tries=$((tries + 1))',
+    'done',
     `echo ${MARK}lock-error; mkdir -m 700 ${L} 2>&1`,
   ].join('\n');
 }
