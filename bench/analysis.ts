@@ -11,12 +11,10 @@ import type { Command } from '../src/engine/types.js';
 import { runFleet } from '../src/engine/runner.js';
 import { gatherFacts } from '../src/facts/index.js';
 import type { Lab } from '../src/lab/index.js';
-import { command as shellCommand } from '../src/core/shell.js';
-import { factsScript } from '../src/facts/script.js';
-import { Connector, type Transport } from '../src/transport/index.js';
+import { Connector, type ExecOptions, type ExecResult, type Transport } from '../src/transport/index.js';
 import { withProcessMarker } from '../src/transport/remote-process.js';
 import { FLEET_CLI } from './fleet.js';
-import { measure, type Cost } from './measure.js';
+import { measure, otherJobsNow, type Cost } from './measure.js';
 import { ssh2FloorArgv } from './floors.js';
 
 interface Timings {
@@ -26,6 +24,21 @@ interface Timings {
 
 const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
+
+/**
+ * The same transport with `exec` passed through `around` (which must call `run`). A Proxy, not
+ * a copy: every other member (getters such as the banner's `serverVersion` included) is the
+ * real transport's, so fleet behaves exactly as it does without the bench.
+ */
+function instrument(t: Transport, around: (run: () => Promise<ExecResult>, cmd: string) => Promise<ExecResult>): Transport {
+  return new Proxy(t, {
+    get(target, prop) {
+      if (prop === 'exec') return (cmd: string, opts?: ExecOptions) => around(() => target.exec(cmd, opts), cmd);
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 
 /** One in-process fleet run over `hostCount` hosts, one host at a time so timings are not queueing. */
 async function timedRun(command: Command, policyPath: string, lab: Lab, hostCount: number): Promise<Timings> {
@@ -37,21 +50,14 @@ async function timedRun(command: Command, policyPath: string, lab: Lab, hostCoun
     const began = performance.now();
     const t = await connector.connect(h);
     timings.connects.push(performance.now() - began);
-    return {
-      host: t.host,
-      get closed() {
-        return t.closed;
-      },
-      close: () => t.close(),
-      exec: async (cmd, opts) => {
-        const start = performance.now();
-        try {
-          return await t.exec(cmd, opts);
-        } finally {
-          timings.execs.push(performance.now() - start);
-        }
-      },
-    };
+    return instrument(t, async (run) => {
+      const start = performance.now();
+      try {
+        return await run();
+      } finally {
+        timings.execs.push(performance.now() - start);
+      }
+    });
   };
   const runId = `bench${Date.now().toString(36)}`;
   const report = await runFleet({
@@ -68,12 +74,16 @@ async function timedRun(command: Command, policyPath: string, lab: Lab, hostCoun
   return timings;
 }
 
-/** Markdown lines: per-host connections and remote commands of check and apply, with their mean wall time. */
-/** Needs fresh hosts: check and plan leave them so, then apply converges them and the second apply finds nothing to do. */
+/**
+ * Markdown lines: per-host connections and remote commands of check, plan, apply and a second
+ * apply, with their mean wall time. Needs fresh hosts: check and plan leave them so, then apply
+ * converges them and the second apply finds nothing to do.
+ */
 export async function execCounts(policyPath: string, lab: Lab): Promise<string[]> {
   const hostCount = Math.min(5, lab.hosts.length);
+  const others = otherJobsNow();
   const lines = [
-    `Per host, measured in-process on ${hostCount} fresh hosts one at a time (no queueing), with a connector that counts and times each call:`,
+    `Per host, measured in-process on ${hostCount} fresh hosts one at a time (no queueing), with a connector that counts and times each call${others > 0 ? ` (${others} processes of other people's jobs were running: the times are inflated)` : ''}:`,
     '',
     '| fleet run | connections | remote commands | mean connect (handshake + auth) | mean remote command | serial time per host |',
     '|---|---:|---:|---:|---:|---:|',
@@ -138,21 +148,41 @@ export function summariseProfile(dir: string, label: string): string[] {
 const secs = (x: number): string => (x / 1000).toFixed(2);
 
 /**
+ * The facts probe exactly as fleet sends it to a lab host: a real `gatherFacts` over a real
+ * connection, recording each command (wrapped in the process marker, as the connector sends
+ * it; lab hosts log in as root, so nothing is wrapped in sudo). Facts that need a follow-up
+ * round trip would show as a second command; the lab's Debian layout needs none.
+ */
+async function capturedProbe(policyPath: string, lab: Lab): Promise<string> {
+  const { hosts } = await loadRun(policyPath, {}, 'root');
+  const connector = new Connector({ knownHostsFile: lab.knownHosts, acceptNew: false, connectTimeoutMs: 10_000, commandTimeoutMs: 60_000 });
+  const sent: string[] = [];
+  try {
+    const t = await connector.connect(hosts[0] as (typeof hosts)[number]);
+    await gatherFacts(instrument(t, (run, cmd) => (sent.push(withProcessMarker(cmd)), run())));
+  } finally {
+    await connector.closeAll();
+  }
+  if (sent.length !== 1) throw new Error(`fleet's facts took ${sent.length} commands, not one`);
+  return sent[0] as string;
+}
+
+/**
  * `fleet check` against its floor, taken apart: the same ssh2 floor sending fleet's real facts
  * probe instead of `sshd -T` (the cost of what fleet asks each host to do), and `fleet
  * validate` (start-up, YAML, schema, inventory: everything fleet does before the first byte).
  */
 export async function checkDecomposition(lab: Lab, forks: number, policyPath: string, check: Cost | undefined, floor: Cost | undefined): Promise<string[]> {
-  const probe = withProcessMarker(shellCommand('sh', '-c', factsScript({ configPath: '/etc/ssh/sshd_config' })));
+  const probe = await capturedProbe(policyPath, lab);
   const probeRun = await measure(ssh2FloorArgv(lab, forks, probe, false));
   const startup = await measure([process.execPath, FLEET_CLI, 'validate', policyPath]);
   const row = (what: string, c: Cost | undefined, ok = true): string =>
-    c === undefined || !ok ? `| ${what} | failed | | |` : `| ${what} | ${secs(c.wallMs)} | ${secs(c.cpuMs)} | ${secs(c.machineCpuMs)} |`;
+    c === undefined || !ok ? `| ${what} | failed | | | |` : `| ${what} | ${secs(c.wallMs)} | ${secs(c.cpuMs)} | ${secs(c.machineCpuMs)} | ${c.otherJobs ?? '–'} |`;
   return [
     `\`fleet check\` taken apart (${lab.hosts.length} hosts, ${forks} at a time):`,
     '',
-    '| run | wall s | tool CPU s | machine CPU s |',
-    '|---|---:|---:|---:|',
+    '| run | wall s | tool CPU s | machine CPU s | other jobs |',
+    '|---|---:|---:|---:|---:|',
     row('minimal ssh2 script, `sshd -T` (the floor)', floor),
     row("minimal ssh2 script sending fleet's facts probe (one exec, as fleet sends it)", probeRun, probeRun.code === 0),
     row('`fleet validate` (node start-up, YAML, schema, inventory; no SSH)', startup, startup.code === 0),

@@ -37,10 +37,18 @@ interface Options {
 
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 
+/** Which fleet the bench measured: the commit, and whether the tree had uncommitted changes. */
+function describeBuild(): string {
+  const git = (...args: string[]): string => spawnSync('git', args, { encoding: 'utf8', cwd: BENCH_DIR }).stdout.trim();
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (!head) return 'not a git checkout';
+  return `${head}${git('status', '--porcelain', '--', '../src') ? ' with uncommitted changes in src/' : ''}`;
+}
+
 function describeMachine(ansible: string | undefined): Machine {
-  // sshd has no version flag; an unknown one makes it print its version line on stderr.
-  const sshd = spawnSync('/usr/sbin/sshd', ['-V'], { encoding: 'utf8' });
-  const version = `${sshd.stdout}${sshd.stderr}`.split('\n').find((l) => l.startsWith('OpenSSH'))?.split(',')[0];
+  // `sshd -V` says only "OpenSSH_9.2"; the client of the same package names the Debian build.
+  const ssh = spawnSync('ssh', ['-V'], { encoding: 'utf8' });
+  const version = `${ssh.stdout}${ssh.stderr}`.split('\n').find((l) => l.startsWith('OpenSSH'))?.split(',')[0];
   return {
     cores: os.cpus().length,
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
@@ -111,6 +119,7 @@ async function round(opts: Options, work: string, playbookBin: string | undefine
 async function bench(opts: Options, invocation: string): Promise<BenchRun> {
   const playbookBin = opts.ansible ? ensureAnsible(log) : undefined;
   const machine = describeMachine(playbookBin ? ansibleVersion(playbookBin) : undefined);
+  const build = describeBuild();
   const notes: string[] = [];
   const analysis: string[] = [];
   const work = mkdtempSync(join(os.tmpdir(), 'fleet-bench-'));
@@ -137,7 +146,7 @@ async function bench(opts: Options, invocation: string): Promise<BenchRun> {
   }
   // The saved run keeps the figures, not the tools' output (a 500-host JSON report is megabytes).
   const figures = rows.map((r) => ({ ...r, cost: { ...r.cost, stdout: '', stderr: '' } }));
-  return { date: new Date().toISOString(), hosts: opts.hosts, forks: opts.forks, repeat: opts.repeat, command: invocation, machine, rows: figures, analysis, notes };
+  return { date: new Date().toISOString(), hosts: opts.hosts, forks: opts.forks, repeat: opts.repeat, command: invocation, build, machine, rows: figures, analysis, notes };
 }
 
 /** Where fleet's time goes: a CPU profile of an apply, `fleet check` taken apart, and per-host exec counts. */
@@ -148,7 +157,7 @@ async function analyse(opts: Options, rows: readonly Row[], work: string, out: s
     mkdirSync(profileDir);
     const profiled = await runFleet('apply', writeFleetPolicy(lab, opts.forks, work), lab, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
     const c = profiled.cost;
-    const what = `fleet apply on ${opts.hosts} fresh hosts (${(c.wallMs / 1000).toFixed(2)} s wall, ${(c.cpuMs / 1000).toFixed(2)} s CPU in fleet's process, ${(c.machineCpuMs / 1000).toFixed(2)} s CPU on the whole machine${profiled.failure ? `; FAILED: ${profiled.failure}` : ''})`;
+    const what = `fleet apply on ${opts.hosts} fresh hosts (${(c.wallMs / 1000).toFixed(2)} s wall, ${(c.cpuMs / 1000).toFixed(2)} s CPU in fleet's process, ${(c.machineCpuMs / 1000).toFixed(2)} s CPU on the whole machine${c.otherJobs > 0 ? `, ${c.otherJobs} processes of other jobs running` : ''}${profiled.failure ? `; FAILED: ${profiled.failure}` : ''})`;
     out.push(...summariseProfile(profileDir, what), '');
   });
   log('analysis: fleet check taken apart, exec counts');
@@ -178,7 +187,12 @@ const program = new Command('bench')
   .option('--repeat <n>', 'rounds, each on fresh hosts; the table shows each run\'s fastest round', positiveInt, 1)
   .option('--no-ansible', 'skip Ansible (it takes minutes at 500 hosts)')
   .option('--no-analysis', 'skip the profile and the exec counts')
-  .action(async (opts: Options) => {
+  .option('--render-only', 'only render bench/RESULTS.md again from the saved runs')
+  .action(async (opts: Options & { renderOnly?: boolean }) => {
+    if (opts.renderOnly) {
+      writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderResults(savedRuns(), []));
+      return;
+    }
     const args = process.argv.slice(2).join(' ');
     const invocation = process.env['npm_lifecycle_event'] === 'bench' ? `npm run bench -- ${args}`.trim() : `node dist-bench/bench/main.js ${args}`.trim();
     const run = await bench(opts, invocation);

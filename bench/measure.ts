@@ -46,7 +46,7 @@ const TICK_MS = 10; // USER_HZ is 100 on Linux
 /** Command lines of the jobs other engineers run on this machine that compete for its cores. */
 const OTHER_JOB = /vitest|dist\/demo\/|lab\/cli\.js start|npm (run )?test/;
 
-function otherJobsNow(): number {
+export function otherJobsNow(): number {
   let count = 0;
   for (const entry of readdirSync('/proc')) {
     if (entry.charCodeAt(0) > 57 || Number(entry) === process.pid) continue;

@@ -45,6 +45,8 @@ export interface BenchRun {
   /** Rounds run; each row is its run's fastest round. */
   repeat?: number;
   command: string;
+  /** The fleet measured: git commit, and whether src/ had uncommitted changes. */
+  build?: string;
   machine: Machine;
   rows: Row[];
   /** Where fleet's time goes: exec counts, profile summary. Markdown lines. */
@@ -123,6 +125,7 @@ export function renderRun(run: BenchRun): string {
     `- Date: ${run.date}`,
     `- Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB.toFixed(1)} GiB RAM, Linux ${m.kernel}, Node ${m.node}, ${m.openssh}${m.ansible ? `, ${m.ansible}` : ''}`,
     `- Command: \`${run.command}\``,
+    ...(run.build ? [`- fleet build: ${run.build}`] : []),
     ...((run.repeat ?? 1) > 1 ? [`- Each figure is the fastest of ${run.repeat} rounds, each round on new fresh hosts; every round of every run was checked.`] : []),
     '',
     '| run | wall s | ms/host | tool CPU s | machine CPU s | max RSS MB | tree RSS MB | result (sshd -T) | other jobs |',
