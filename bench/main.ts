@@ -170,6 +170,15 @@ async function analyse(opts: Options, rows: readonly Row[], work: string, out: s
   });
 }
 
+/** bench/FINDINGS.md, the hand-written reading of the saved runs, shown above them. */
+function findings(): string[] {
+  try {
+    return [readFileSync(join(BENCH_DIR, 'FINDINGS.md'), 'utf8').trimEnd(), ''];
+  } catch {
+    return [];
+  }
+}
+
 function savedRuns(): BenchRun[] {
   let files: string[] = [];
   try {
@@ -190,7 +199,7 @@ const program = new Command('bench')
   .option('--render-only', 'only render bench/RESULTS.md again from the saved runs')
   .action(async (opts: Options & { renderOnly?: boolean }) => {
     if (opts.renderOnly) {
-      writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderResults(savedRuns(), []));
+      writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderResults(savedRuns(), findings()));
       return;
     }
     const args = process.argv.slice(2).join(' ');
@@ -198,7 +207,7 @@ const program = new Command('bench')
     const run = await bench(opts, invocation);
     mkdirSync(RESULTS_DIR, { recursive: true });
     writeFileSync(join(RESULTS_DIR, `hosts-${run.hosts}.json`), JSON.stringify(run, null, 2) + '\n');
-    writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderResults(savedRuns(), []));
+    writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderResults(savedRuns(), findings()));
     process.stdout.write(renderRun(run));
     log(`wrote bench/RESULTS.md and bench/results/hosts-${run.hosts}.json`);
     if (run.rows.some((r) => r.failure)) process.exitCode = 1;
