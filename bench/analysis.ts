@@ -9,7 +9,7 @@ import { loadRun } from '../src/cli/load.js';
 import { ownerAlive } from '../src/cli/commands.js';
 import type { Command } from '../src/engine/types.js';
 import { runFleet } from '../src/engine/runner.js';
-import { gatherFacts } from '../src/facts/index.js';
+import { gatherFacts, probeAfter } from '../src/facts/index.js';
 import type { Lab } from '../src/lab/index.js';
 import { Connector, type ExecOptions, type ExecResult, type Transport } from '../src/transport/index.js';
 import { withProcessMarker } from '../src/transport/remote-process.js';
@@ -64,7 +64,7 @@ async function timedRun(command: Command, policyPath: string, lab: Lab, hostCoun
     command, hosts: chosen, policy, forks: 1, serial: { kind: 'percent', pct: 100 }, maxFailPercent: 100, acceptNew: false,
     listener: () => undefined, signal: new AbortController().signal,
     contextFor: (host, step) => ({
-      command, host, policy, connect, gatherFacts, runId, lockOwner: `${runId} bench ${process.pid} 0`, ownerAlive,
+      command, host, policy, connect, gatherFacts, probeAfter, runId, lockOwner: `${runId} bench ${process.pid} 0`, ownerAlive,
       now: () => new Date(), step, loginRetryDelaysMs: [100, 250, 500, 1000, 2000],
     }),
   });

@@ -58,7 +58,7 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
   const { policy, hosts, serial, warnings } = loaded;
   for (const w of warnings) process.stderr.write(formatDiagnostic(w) + '\n');
 
-  const [{ Connector, PASSPHRASE_ENV }, { gatherFacts }, { runFleet }] = await Promise.all([
+  const [{ Connector, PASSPHRASE_ENV }, { gatherFacts, probeAfter }, { runFleet }] = await Promise.all([
     import('../transport/index.js'),
     import('../facts/index.js'),
     import('../engine/runner.js'),
@@ -96,6 +96,7 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
         policy,
         connect: (h) => connector.connect(h),
         gatherFacts,
+        probeAfter,
         runId,
         lockOwner,
         ownerAlive,

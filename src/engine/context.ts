@@ -2,7 +2,7 @@
  * What one host's run needs from the outside world. The engine only sees these interfaces,
  * so tests can drive it with a real lab or a scripted transport alike.
  */
-import type { HostFacts } from '../facts/index.js';
+import type { GuardedProbe, HostFacts } from '../facts/index.js';
 import type { Policy } from '../core/policy/index.js';
 import type { HostSpec } from '../core/inventory/index.js';
 import type { Transport } from '../transport/index.js';
@@ -15,6 +15,8 @@ export interface HostRunContext {
   /** Opens a NEW session every call: the second login proof depends on it. */
   connect(host: HostSpec): Promise<Transport>;
   gatherFacts(t: Transport): Promise<HostFacts>;
+  /** `guard` then the facts probe, in one round trip (see facts/index.ts). */
+  probeAfter(t: Transport, guard: string): Promise<GuardedProbe>;
   /** Unique per run; names temp files and the lock's owner. */
   runId: string;
   /** `<runId> <controller host> <controller pid> <epoch s>`: written into the host's lock. */

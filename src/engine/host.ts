@@ -2,12 +2,15 @@
  * One host's run. apply is a fixed, forward-only sequence in which every step can be undone
  * by the one before it:
  *
- *   lock → facts → plan → stage + `sshd -t` → write candidates → backup, journal, rename,
- *   `sshd -t`, `sshd -T` → reload → fresh login → finish (prune backups, unlock)
+ *   lock + facts → plan → stage + `sshd -T` + write candidates → backup, journal, rename,
+ *   `sshd -T` (`-t` for the reason), promise check, reload → fresh login → finish (prune
+ *   backups, unlock)
  *
- * and any failure after the rename restores every file over the first connection (the
- * lifeline), reloads if sshd had been reloaded, and proves a login again. A host's failure is
- * a value in its result; nothing here throws past `runHost`.
+ * The arrows are not all round trips: a changed host costs 4 commands over 2 connections (the
+ * finish runs on the fresh login when no client file follows). Any failure after the rename
+ * restores every file over the first connection (the lifeline), reloads if sshd had been
+ * reloaded, and proves a login again. A host's failure is a value in its result; nothing here
+ * throws past `runHost`.
  */
 import { FleetError, InternalError } from '../core/errors.js';
 import { planClients, type ClientHostPlan } from '../core/clientPlan.js';
@@ -97,9 +100,9 @@ interface HostReading {
 
 const NO_CLIENTS: ClientHostPlan = { files: [], explain: [], warnings: [], refusals: [] };
 
-async function readHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<HostReading> {
+async function readHost(ctx: HostRunContext, t: Transport, result: HostResult, read: () => Promise<HostFacts> = () => ctx.gatherFacts(t)): Promise<HostReading> {
   ctx.step('facts');
-  const facts = await ctx.gatherFacts(t);
+  const facts = await read();
   if (facts.configError !== null) {
     // Never touch or reload a host whose live config sshd already rejects: its next restart
     // would fail whatever fleet did, and a reload now would keep the broken file in place.
@@ -178,13 +181,13 @@ function driftWithoutEdit(plan: HostPlan, result: HostResult): StepFailure {
 
 async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
   ctx.step('lock');
-  let lock: LockOutcome = await takeLock(t, ctx.lockOwner);
+  let lock: LockOutcome = await takeLock(ctx, t);
   if (lock.kind === 'held' && !ctx.ownerAlive(lock.owner)) {
     // A fleet that died mid-apply (SIGKILL, power loss) left its journal: finish or undo it first.
     const note = await recoverStaleLock(ctx, t, lock);
     result.warnings.push(note);
     if (note.includes('restored')) result.reloaded = true;
-    lock = await takeLock(t, ctx.lockOwner);
+    lock = await takeLock(ctx, t);
   }
   if (lock.kind !== 'acquired') {
     throw new StepFailure('LOCKED', lock.kind === 'held' ? `another fleet run holds the lock on this host (${lock.owner}); ${S.LOCK_DIR} is removed when it ends` : lock.message);
@@ -194,7 +197,7 @@ async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult):
   let keepLock = false;
   let released = false;
   try {
-    released = await applyLocked(ctx, t, result);
+    released = await applyLocked(ctx, t, result, lock.readFacts);
   } catch (error) {
     keepLock = error instanceof StepFailure && error.code === 'ROLLBACK_FAILED';
     throw error;
@@ -203,29 +206,42 @@ async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult):
   }
 }
 
-/** Applies the plan under the lock; true when its last step already released the lock. */
-
-async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult): Promise<boolean> {
-  const { facts, plan, clients } = await readHost(ctx, t, result);
+/**
+ * Applies the plan under the lock; true when its last step already released the lock.
+ * Per changed host that is 4 commands over 2 connections: lock + facts, stage + candidates,
+ * commit + reload, and a fresh login that runs the finish.
+ */
+async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult, readFacts: () => Promise<HostFacts>): Promise<boolean> {
+  const { facts, plan, clients } = await readHost(ctx, t, result, readFacts);
   if (plan.files.length === 0 && clients.files.length === 0) {
     if (plan.drift.length > 0) throw driftWithoutEdit(plan, result);
     return false;
   }
   const stamp = ctx.now().toISOString().replace(/[-:]/g, '');
-  if (plan.files.length > 0) await applySshd(ctx, t, result, facts, plan, stamp);
+  const finish = S.finishScript(ctx.lockOwner, plan.files.map((f) => f.path));
+  let finished: S.Markers | null = null;
+  if (plan.files.length > 0) {
+    await applySshd(ctx, t, result, facts, plan, stamp);
+    ctx.step('login');
+    // When nothing comes after it, the fresh login runs the finish itself: one command fewer.
+    const login = await proveLogin(ctx, clients.files.length === 0 ? finish : undefined);
+    if (login.failure !== null) await rollback(ctx, t, facts, result, true, 'LOGIN_FAILED', `a fresh login failed after the reload: ${login.failure}`);
+    finished = login.markers;
+  }
   if (clients.files.length > 0) await applyClients(ctx, t, result, facts, plan, clients, stamp);
-  const finished = await run(t, S.finishScript(ctx.lockOwner, plan.files.map((f) => f.path)));
+  if (finished === null || !S.has(finished, 'unlocked')) finished = await run(t, finish);
   result.status = 'changed';
   return S.has(finished, 'unlocked');
 }
 
+/** Stages and proves the candidate, then commits it and reloads sshd in one round trip. */
 async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string): Promise<void> {
   const written = await stageAndValidate(ctx, t, facts, plan, S.writeCandidatesScript(plan.files, ctx.runId));
   if (!S.has(written, 'written')) throw new StepFailure('WRITE_FAILED', `could not write the candidate next to its target: ${(written.stderr || written.stdout).trim()}`);
 
   ctx.step('commit');
   const replacements = plan.files.map((file) => ({ file, backup: file.before === null ? null : backupPathFor(file.path, stamp, facts.tree) }));
-  const committed = await run(t, S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId));
+  const committed = await run(t, S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised }));
   const failed = S.arg(committed, 'fail');
   if (failed !== undefined || !S.has(committed, 'committed')) {
     const restored = S.has(committed, 'restored');
@@ -236,26 +252,22 @@ async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, 
     const outcome = untouched ? 'no live file had been changed' : 'every file was restored';
     throw new StepFailure(code, `${code === 'VERIFY_FAILED' ? 'sshd -t rejects the live config after the rename' : 'the change could not be committed'}: ${said || 'no message'}; ${outcome}`, !untouched);
   }
+  const reloadRc = S.arg(committed, 'reloaded');
+  const reloaded = reloadRc !== undefined;
+  result.reloaded = reloaded;
   const after = parseEffective(committed.sections.get('sshd-T') ?? '');
   const provable = !S.has(committed, 'sshd-T-failed');
   if (!provable) result.warnings.push(`sshd -T cannot print this config without a connection (${(committed.sections.get('sshd-T') ?? '').trim()}); the values rest on fleet's reading of the files and the fresh login`);
   result.effective = provable ? pick(after, Object.keys(plan.promised)) : plan.promised;
   const wrong = provable ? Object.entries(plan.promised).filter(([k, v]) => after[k.toLowerCase()] !== v) : [];
-  if (wrong.length > 0) {
-    const what = wrong.map(([k, v]) => `${k} is ${after[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ');
-    await rollback(ctx, t, facts, result, false, `VERIFY_FAILED`, `sshd -T disagrees with the plan: ${what}`);
+  if (wrong.length > 0 || !reloaded) {
+    const what = wrong.map(([k, v]) => `${k} is ${after[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ') || 'the host found a promised value missing';
+    await rollback(ctx, t, facts, result, reloaded, `VERIFY_FAILED`, `sshd -T disagrees with the plan: ${what}${reloaded ? '' : '; sshd was not reloaded'}`);
   }
-
-  ctx.step('reload');
-  const reload = await t.exec(S.inSh(facts.reload.command), { privileged: true });
-  result.reloaded = true;
-  if (reload.code !== 0) {
-    await rollback(ctx, t, facts, result, true, 'RELOAD_FAILED', `${facts.reload.command} exited ${reload.code ?? reload.signal}: ${(reload.stderr || reload.stdout).trim()}`);
+  if (reloadRc !== '0') {
+    const said = (committed.sections.get('reload-output') ?? '').trim();
+    await rollback(ctx, t, facts, result, true, 'RELOAD_FAILED', `${facts.reload.command} exited ${reloadRc}: ${said}`);
   }
-
-  ctx.step('login');
-  const login = await proveLogin(ctx);
-  if (login !== null) await rollback(ctx, t, facts, result, true, 'LOGIN_FAILED', `a fresh login failed after the reload: ${login}`);
 }
 
 /** Client files go after sshd is proven; if one fails, everything this run changed is undone. */
@@ -295,30 +307,31 @@ async function connectRetryingRefusal(ctx: HostRunContext): Promise<Transport> {
 const REFUSED_RETRY_DELAYS_MS = [200, 800];
 
 /**
- * A new handshake and login while the first session stays open. sshd re-executes itself on
- * SIGHUP, so a refused connection in the first moments is retried; anything else is final.
- * Returns null on success, else the reason.
+ * A new handshake and login while the first session stays open, running `script` (with
+ * privilege) or else `true`. sshd re-executes itself on SIGHUP, so a refused connection in the
+ * first moments is retried; anything else is final. `failure` is null on success, else the
+ * reason; `markers` are what the script printed.
  */
-export async function proveLogin(ctx: HostRunContext): Promise<string | null> {
+export async function proveLogin(ctx: HostRunContext, script?: string): Promise<{ failure: string | null; markers: S.Markers | null }> {
   let last = '';
   for (const delay of [0, ...ctx.loginRetryDelaysMs]) {
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     try {
       const fresh = await ctx.connect(ctx.host);
       try {
-        const res = await fresh.exec('true');
-        if (res.code === 0) return null;
-        last = `\`true\` exited ${res.code ?? res.signal}`;
+        const res = script === undefined ? await fresh.exec('true') : await fresh.exec(S.inSh(script), { privileged: true });
+        if (res.code === 0) return { failure: null, markers: S.parseMarkers(res.stdout) };
+        last = `${script === undefined ? '`true`' : 'the first command'} exited ${res.code ?? res.signal}`;
       } finally {
         await fresh.close().catch(() => undefined);
       }
     } catch (error) {
       const { code, message } = describe(error);
       last = `${code}: ${message}`;
-      if (!isNetworkFailure(code as never) && code !== 'CONNECTION_LOST') return last;
+      if (!isNetworkFailure(code as never) && code !== 'CONNECTION_LOST') return { failure: last, markers: null };
     }
   }
-  return last;
+  return { failure: last, markers: null };
 }
 
 /** Restores every file over the lifeline; reloads and proves a login again when sshd had been reloaded. Always throws. */
@@ -330,6 +343,10 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
   } catch (error) {
     throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the lifeline failed during the restore (${describe(error).message})`);
   }
+  if (S.has(restored, 'no-journal')) {
+    // Only a finish that ran on a login whose answer was lost removes the journal this early.
+    throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; nothing to restore: the run's journal is gone (its finish had already run on the host, so sshd runs the new, validated config)`);
+  }
   if (!S.has(restored, 'restored') || S.has(restored, 'restored-invalid')) {
     throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed: ${restored.stdout.trim()}`);
   }
@@ -338,7 +355,7 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
     // still runs the config it had before the run (a failed reload changes nothing), so the
     // fresh login decides whether the host is safe.
     const again = await t.exec(S.inSh(facts.reload.command), { privileged: true }).catch((e: unknown) => ({ code: null, stderr: describe(e).message }));
-    const login = await proveLogin(ctx);
+    const login = (await proveLogin(ctx)).failure;
     if (login !== null) {
       const why = again.code === 0 ? login : `the reload exited ${again.code ?? 'abnormally'} (${again.stderr.trim()}) and ${login}`;
       throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; files restored, but sshd does not accept logins: ${why}`, true);

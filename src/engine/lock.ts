@@ -4,23 +4,28 @@
  * a run that died mid-apply leaves enough behind for the next one to finish or undo it.
  */
 import { FleetError } from '../core/errors.js';
+import type { HostFacts } from '../facts/index.js';
 import type { Transport } from '../transport/index.js';
 import type { HostRunContext } from './context.js';
 import * as S from './scripts.js';
 
 export type LockOutcome =
-  | { kind: 'acquired' }
+  | { kind: 'acquired'; readFacts: () => Promise<HostFacts> }
   | { kind: 'held'; owner: string; state: string; journal: string }
   | { kind: 'error'; message: string };
 
-export async function takeLock(t: Transport, owner: string): Promise<LockOutcome> {
-  const res = await t.exec(S.inSh(S.lockScript(owner)), { privileged: true });
-  const m = S.parseMarkers(res.stdout);
-  if (S.has(m, 'lock-acquired')) return { kind: 'acquired' };
+/** Takes the lock and, in the same round trip once it is ours, runs the facts probe. */
+export async function takeLock(ctx: HostRunContext, t: Transport): Promise<LockOutcome> {
+  const probe = await ctx.probeAfter(t, S.lockScript(ctx.lockOwner));
+  const m = S.parseMarkers(probe.stdout);
+  if (S.has(m, 'lock-acquired')) {
+    const stopped = (): Promise<HostFacts> => Promise.reject(new FleetError('FACTS_FAILED', `${t.host.name}: the facts probe did not start after the lock (${probe.stderr.trim() || 'no message'})`));
+    return { kind: 'acquired', readFacts: probe.readFacts ?? stopped };
+  }
   if (S.has(m, 'lock-held')) {
     return { kind: 'held', owner: (m.sections.get('lock-held') ?? '').trim(), state: (m.sections.get('state') ?? '').trim(), journal: (m.sections.get('journal') ?? '').trim() };
   }
-  return { kind: 'error', message: `could not create ${S.LOCK_DIR}: ${(m.sections.get('lock-error') ?? res.stderr).trim()}` };
+  return { kind: 'error', message: `could not create ${S.LOCK_DIR}: ${(m.sections.get('lock-error') ?? probe.stderr).trim()}` };
 }
 
 export async function releaseLock(t: Transport, owner: string): Promise<void> {

@@ -20,29 +20,51 @@ export function inSh(script: string): string {
   return `sh -c ${quote(script)}`;
 }
 
+/**
+ * Takes the host's lock, as the first part of a round trip (the facts probe follows it in the
+ * same shell): it ends the round trip with `exit` unless the lock is now ours.
+ */
 export function lockScript(owner: string): string {
   const L = quote(LOCK_DIR);
   // mkdir can fail because another run holds the lock, or because that run removed it between
   // our mkdir and our look: then try again rather than report an error.
   return [
     'tries=0',
-    'while [ $tries -lt 5 ]; do',
-    `  if mkdir -m 700 ${L} 2>/dev/null; then printf '%s\\n' ${quote(owner)} > ${L}/owner && echo ${MARK}lock-acquired; exit 0; fi`,
+    'while :; do',
+    `  if mkdir -m 700 ${L} 2>/dev/null; then`,
+    `    printf '%s\\n' ${quote(owner)} > ${L}/owner && break`,
+    `    rm -rf ${L}; echo ${MARK}lock-error; echo 'could not write its owner file'; exit 0`,
+    '  fi',
     `  if [ -d ${L} ]; then echo ${MARK}lock-held; cat ${L}/owner 2>/dev/null; echo; echo ${MARK}state; cat ${L}/state 2>/dev/null; echo; echo ${MARK}journal; cat ${L}/journal 2>/dev/null; exit 0; fi`,
     '  tries=$((tries + 1))',
+    `  [ $tries -lt 5 ] || { echo ${MARK}lock-error; mkdir -m 700 ${L} 2>&1; exit 0; }`,
     'done',
-    `echo ${MARK}lock-error; mkdir -m 700 ${L} 2>&1`,
+    `echo ${MARK}lock-acquired`,
   ].join('\n');
 }
 
 /** Removes the lock only if it is still ours. */
 export function unlockScript(owner: string): string {
   const L = quote(LOCK_DIR);
-  return `if [ "$(cat ${L}/owner 2>/dev/null)" = ${quote(owner)} ]; then rm -rf ${L}; fi; echo ${MARK}unlocked`;
+  // `read`, not `$(cat …)`: a builtin costs no fork.
+  return `o=''; read -r o < ${L}/owner 2>/dev/null; if [ "$o" = ${quote(owner)} ]; then rm -rf ${L}; fi; echo ${MARK}unlocked`;
 }
 
-function writeFile(path: string, text: string): string {
-  return `printf '%s' ${quote(b64(text))} | base64 -d > ${quote(path)}`;
+/** Ends a here-document of base64: `_` is not in base64's alphabet, so no payload line can end it early. */
+const B64_END = 'FLEET_B64_END';
+
+/**
+ * Writes `text` to `path` through a quoted here-document of base64, then `|| onFail`: one fork
+ * (`base64 -d`) instead of the two of `printf | base64 -d`. The shell expands nothing in it.
+ */
+function writeFile(path: string, text: string, onFail: string): string {
+  const body = b64(text).match(/.{1,76}/g) ?? [];
+  return [`base64 -d > ${quote(path)} <<'${B64_END}' || ${onFail}`, ...body, B64_END].join('\n');
+}
+
+/** `mkdir -p` only when the folder is missing: the common case then costs no fork. */
+function ensureDir(dir: string): string {
+  return `{ [ -d ${quote(dir)} ] || mkdir -p ${quote(dir)}; }`;
 }
 
 function dirOf(path: string): string {
@@ -62,16 +84,20 @@ export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: s
   const S = quote(stageRoot);
   const sshd = quote(sshdBinary);
   const main = quote(stagedMain);
+  // The stage folder and every folder under it in one `mkdir` without -p: each must be new
+  // (nothing planted in /tmp is followed), and umask 077 makes them all private.
+  const dirs = new Set<string>();
+  for (const path of staged.keys()) {
+    for (let d = dirOf(path); d.length > stageRoot.length && d.startsWith(`${stageRoot}/`); d = dirOf(d)) dirs.add(d);
+  }
   const lines = [
     'umask 077',
-    `mkdir -m 700 ${S} || { echo ${MARK}stage-failed; exit 0; }`,
+    `mkdir -m 700 ${[stageRoot, ...[...dirs].sort((a, b) => a.length - b.length)].map(quote).join(' ')} || { echo ${MARK}stage-failed; exit 0; }`,
     `trap 'rm -rf ${stageRoot}' EXIT`,
     // sshd -t refuses to run without its privilege-separation directory.
-    'mkdir -p /run/sshd 2>/dev/null',
+    '[ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null',
   ];
-  const dirs = new Set([...staged.keys()].map(dirOf));
-  for (const d of dirs) lines.push(`mkdir -p ${quote(d)} || { echo ${MARK}stage-failed; exit 0; }`);
-  for (const [path, text] of staged) lines.push(`${writeFile(path, text)} || { echo ${MARK}stage-failed; exit 0; }`);
+  for (const [path, text] of staged) lines.push(writeFile(path, text, `{ echo ${MARK}stage-failed; exit 0; }`));
   lines.push(
     'ok=0',
     `if T=$(${sshd} -T -f ${main} 2>/dev/null </dev/null); then ok=1; echo ${MARK}sshd-T; printf '%s\\n' "$T"; echo "${MARK}rc 0"`,
@@ -102,9 +128,12 @@ export function writeCandidatesScript(files: readonly PlannedFile[], runId: stri
     const fail = `{ ${cleanup}; echo ${MARK}fail; exit 0; }`;
     // Apply always holds the lock here; without one (a bare script) there is nothing to record into.
     lines.push(`[ -d ${LOCK_DIR} ] && echo ${quote(b64(temps[i] as string))} >> ${LOCK_DIR}/temps`);
-    lines.push(`mkdir -p ${quote(dirOf(f.path))} || ${fail}`);
-    lines.push(`${writeFile(temps[i] as string, f.after)} || ${fail}`);
-    lines.push(`chown ${f.uid}:${f.gid} ${t} && chmod ${f.mode.toString(8)} ${t} || ${fail}`);
+    lines.push(`${ensureDir(dirOf(f.path))} || ${fail}`);
+    // The candidate takes its owner and mode before its content: from the target itself with
+    // \`cp -p\` (one fork for both), or as planned for a new file. \`>\` then keeps them.
+    if (f.before !== null) lines.push(`cp -p ${quote(f.path)} ${t} || ${fail}`);
+    else lines.push(`: > ${t} && chown ${f.uid}:${f.gid} ${t} && chmod ${f.mode.toString(8)} ${t} || ${fail}`);
+    lines.push(writeFile(temps[i] as string, f.after, fail));
   });
   lines.push(`echo ${MARK}written`);
   return lines.join('\n');
@@ -132,16 +161,26 @@ export interface Replacement {
   backup: string | null;
 }
 
+/** What the commit does once the live config is proven: sshd's reload command, run only when `sshd -T` shows every promised value. */
+export interface ReloadAfterCommit {
+  reload: string;
+  /** keyword → value as `sshd -T` prints it */
+  promised: Readonly<Record<string, string>>;
+}
+
 /**
  * Backup → journal → atomic rename for every file, then the real sshd proves the whole live
  * config and prints the effective values (`-T`, with `-t` for the reason when it fails). Any failure restores every file
- * before the script ends, so the host is never left with a config sshd rejects.
+ * before the script ends, so the host is never left with a config sshd rejects. With `then`,
+ * sshd is reloaded in the same round trip once `-T` shows every promised value
+ * (`@@fleet:reloaded <exit status>`, then the command's output).
  */
-export function commitScript(sshdBinary: string, main: string, replacements: readonly Replacement[], runId: string): string {
+export function commitScript(sshdBinary: string, main: string, replacements: readonly Replacement[], runId: string, then?: ReloadAfterCommit): string {
   const J = `${LOCK_DIR}/journal`;
   const dropBackups = replacements.map((r) => (r.backup ? `rm -f ${quote(r.backup)};` : '')).join(' ');
   const lines = [
     'umask 077',
+    "nl='\n'",
     RESTORE_FN,
     // Before the first rename no live file has changed: there is nothing to copy back (and no
     // need for the disk space a copy takes when the disk is what failed), only this run's
@@ -155,7 +194,7 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
     const T = quote(file.path);
     if (backup) {
       // A cp that fails half-way (disk full) leaves a truncated copy under a backup's name: drop it.
-      lines.push(`mkdir -p ${quote(dirOf(backup))} && cp -p ${T} ${quote(backup)} || { rm -f ${quote(backup)}; fail BACKUP_FAILED; }`);
+      lines.push(`${ensureDir(dirOf(backup))} && cp -p ${T} ${quote(backup)} || { rm -f ${quote(backup)}; fail BACKUP_FAILED; }`);
       lines.push(`echo ${quote(`${b64(file.path)} ${b64(backup)}`)} >> ${J} || fail BACKUP_FAILED`);
     } else {
       lines.push(`echo ${quote(`${b64(file.path)} -`)} >> ${J} || fail BACKUP_FAILED`);
@@ -171,16 +210,29 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
     // sshd -T validates the whole live config as -t does and prints its values. When it fails,
     // -t says why; if -t accepts, the config is valid but -T cannot print it without a
     // connection (OpenSSH 9.2 dies on `Match LocalPort`): reported, not a failure.
+    'ok=1',
     `if T=$(${quote(sshdBinary)} -T -f ${quote(main)} 2>/dev/null </dev/null); then echo ${MARK}sshd-T; printf '%s\\n' "$T"`,
+    // The promise, checked by the host before it reloads: each `keyword value` line present.
+    ...Object.entries(then?.promised ?? {}).map(([k, v]) => `  case "$nl$T$nl" in *"$nl"${quote(`${k.toLowerCase()} ${v}`)}"$nl"*) ;; *) ok=0 ;; esac`),
     `else out=$(${quote(sshdBinary)} -t -f ${quote(main)} 2>&1 </dev/null) || { echo ${MARK}sshd-t; printf '%s\\n' "$out"; fail VERIFY_FAILED; }; echo ${MARK}sshd-T-failed; fi`,
     `echo ${MARK}committed`,
   );
+  if (then) {
+    lines.push(
+      'if [ $ok = 1 ]; then',
+      `  out=$(sh -c ${quote(then.reload)} 2>&1 </dev/null)`,
+      '  rc=$?',
+      `  echo "${MARK}reloaded $rc"; echo ${MARK}reload-output; printf '%s\\n' "$out"`,
+      'fi',
+    );
+  }
   return lines.join('\n');
 }
 
 /** Restores every journalled file and proves the restored config with `sshd -t`. */
 export function restoreScript(sshdBinary: string, main: string): string {
   return [
+    `[ -f ${LOCK_DIR}/journal ] || { echo ${MARK}no-journal; exit 0; }`,
     RESTORE_FN,
     `restore || { echo ${MARK}restore-failed; exit 0; }`,
     `echo restored > ${LOCK_DIR}/state`,
@@ -208,12 +260,15 @@ export function abandonScript(deadRunId: string): string {
 
 /** After a proven apply: mark the journal done, prune old backups, drop the lock. */
 export function finishScript(owner: string, targets: readonly string[]): string {
-  const lines = [`echo done > ${LOCK_DIR}/state 2>/dev/null`];
+  const lines = [
+    'LC_ALL=C; export LC_ALL',
+    `{ echo done > ${LOCK_DIR}/state; } 2>/dev/null`,
+    // Backup names end in their UTC stamp, so the shell's sorted glob lists them oldest first;
+    // all but the newest few go. No fork unless there is something to remove.
+    `prune() { [ -e "$1" ] || return 0; n=$(($# - ${BACKUPS_KEPT})); while [ $n -gt 0 ]; do rm -f "$1"; shift; n=$((n - 1)); done; }`,
+  ];
   for (const t of targets) {
-    // Backups sort by their UTC stamp; keep the newest few.
-    lines.push(
-      `ls -1d ${quote(t)}.fleet-2* /var/backups/fleet/${quote(backupStem(t))}.fleet-2* 2>/dev/null | sort -r | tail -n +${BACKUPS_KEPT + 1} | while IFS= read -r f; do rm -f "$f"; done`,
-    );
+    lines.push(`prune ${quote(t)}.fleet-2*`, `prune /var/backups/fleet/${quote(backupStem(t))}.fleet-2*`);
   }
   lines.push(unlockScript(owner));
   return lines.join('\n');

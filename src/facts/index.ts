@@ -7,7 +7,7 @@ import { FleetError } from '../core/errors.js';
 import { command } from '../core/shell.js';
 import { includePatterns, MAX_INCLUDE_DEPTH, missingFiles } from '../core/sshd/includes.js';
 import type { ConfigTree } from '../core/sshd/types.js';
-import type { Transport } from '../transport/types.js';
+import type { ExecResult, Transport } from '../transport/types.js';
 import { readProbe, type ProbedFile, type ProbeReport } from './probe.js';
 import { chooseReload } from './reload.js';
 import { factsScript, followUpScript } from './script.js';
@@ -20,17 +20,45 @@ const DEFAULT_PID_FILE = '/run/sshd.pid';
 
 /** Reads a host's sshd facts. Throws FleetError FACTS_FAILED with the reason. */
 export async function gatherFacts(t: Transport): Promise<HostFacts> {
+  const probe = await probeAfter(t, '');
+  return (probe.readFacts ?? (() => Promise.reject(failFor(t)('the facts probe printed nothing'))))();
+}
+
+/** What one round trip of `guard` + facts probe printed. */
+export interface GuardedProbe {
+  /** The whole output: the guard's own lines come first. */
+  stdout: string;
+  stderr: string;
+  /** Reads the facts from the probe's output (asking the host again only for Include levels it missed); null when the guard ended the round trip before the probe began. */
+  readFacts: (() => Promise<HostFacts>) | null;
+}
+
+/**
+ * Runs `guard` and then the facts probe in ONE round trip: apply's lock goes first this way,
+ * so taking the lock costs no command of its own. The guard ends the round trip with `exit`
+ * when the probe must not run (the lock is someone else's). The probe's first frame is its uid.
+ */
+export async function probeAfter(t: Transport, guard: string): Promise<GuardedProbe> {
   const host = t.host;
-  const fail = (reason: string) => new FleetError('FACTS_FAILED', `${host.name}: ${reason}`);
-  const report = await runProbe(
-    t,
-    factsScript({
-      configPath: host.sshdConfigPath,
-      ...(host.sshdBinary !== undefined ? { sshdBinary: host.sshdBinary } : {}),
-      knownVersion: bannerVersion(t) !== undefined,
-    }),
-    fail,
-  );
+  const script = factsScript({
+    configPath: host.sshdConfigPath,
+    ...(host.sshdBinary !== undefined ? { sshdBinary: host.sshdBinary } : {}),
+    knownVersion: bannerVersion(t) !== undefined,
+  });
+  // `sh -c` explicitly: the login shell may not be POSIX (fish, csh).
+  const result = await t.exec(command('sh', '-c', guard === '' ? script : `${guard}\n${script}`), { privileged: true });
+  const began = guard === '' || /^@@uid /m.test(result.stdout);
+  return { stdout: result.stdout, stderr: result.stderr, readFacts: began ? () => readFacts(t, result) : null };
+}
+
+function failFor(t: Transport): (reason: string) => FleetError {
+  return (reason) => new FleetError('FACTS_FAILED', `${t.host.name}: ${reason}`);
+}
+
+async function readFacts(t: Transport, result: ExecResult): Promise<HostFacts> {
+  const host = t.host;
+  const fail = failFor(t);
+  const report = probeReport(result, fail);
   if (report.uid !== 0) {
     throw fail(`the facts probe ran as uid ${report.uid ?? '?'}; it needs root (set become: true, or connect as root)`);
   }
@@ -67,15 +95,17 @@ export async function gatherFacts(t: Transport): Promise<HostFacts> {
   };
 }
 
-async function runProbe(t: Transport, script: string, fail: (r: string) => FleetError): Promise<ProbeReport> {
-  // `sh -c` explicitly: the login shell may not be POSIX (fish, csh).
-  const result = await t.exec(command('sh', '-c', script), { privileged: true });
+function probeReport(result: ExecResult, fail: (r: string) => FleetError): ProbeReport {
   const report = readProbe(result.stdout);
   if (!report.complete) {
     const why = result.stderr.trim().split('\n')[0] ?? '';
     throw fail(`the facts probe stopped early (exit ${result.code ?? result.signal})${why ? `: ${why}` : ''}`);
   }
   return report;
+}
+
+async function runProbe(t: Transport, script: string, fail: (r: string) => FleetError): Promise<ProbeReport> {
+  return probeReport(await t.exec(command('sh', '-c', script), { privileged: true }), fail);
 }
 
 /**

@@ -2,7 +2,7 @@
  * Reads the facts probe's frames into plain data. Pure: tested on recorded probe output.
  */
 import { fieldsThenPath, parseFrames } from './frames.js';
-import { parseUnitState, type ReloadProbes } from './reload.js';
+import { parseUnitStates, type ReloadProbes } from './reload.js';
 import { parseConfigError, parseSshdT, parseSshdVersion } from './sshd-output.js';
 import type { FileMeta } from './types.js';
 
@@ -100,8 +100,8 @@ export function readProbe(output: string): ProbeReport {
         else if (a0 === 'service') report.reload.serviceCommand = true;
         else if (a0?.startsWith('initd-')) report.reload.initScripts.push(a0.slice('initd-'.length));
         break;
-      case 'unit':
-        report.reload.units.push(parseUnitState(frame.rest, text()));
+      case 'units':
+        report.reload.units.push(...parseUnitStates(frame.args, text()));
         break;
       case 'end':
         report.complete = true;

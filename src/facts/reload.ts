@@ -69,7 +69,17 @@ export function chooseReload(probes: ReloadProbes, pidFile: string, custom: stri
   return signal;
 }
 
-/** Parses `systemctl show -p Id -p LoadState -p ActiveState` (key=value lines, any order). */
+/**
+ * Parses `systemctl show -p Id -p LoadState -p ActiveState <unit>…`: one block of key=value
+ * lines per unit asked, in the order asked, separated by blank lines. The Id in each block
+ * is what counts; `asked` only names a block that has none.
+ */
+export function parseUnitStates(asked: readonly string[], text: string): UnitState[] {
+  const blocks = text.split(/\n[ \t]*\n/).filter((b) => b.trim() !== '');
+  return blocks.map((block, i) => parseUnitState(asked[i] ?? '', block));
+}
+
+/** Parses one unit's block of `systemctl show -p Id -p LoadState -p ActiveState` (key=value lines, any order). */
 export function parseUnitState(asked: string, text: string): UnitState {
   const props = new Map<string, string>();
   for (const line of text.split('\n')) {

@@ -20,24 +20,20 @@ export const SSHDIR = '/etc/ssh';
 const SHELL_INCLUDE_DEPTH = 4;
 
 // Shared helpers. Headers carry paths raw as the rest of the line (paths never hold a
-// newline here: the lists below are newline-separated too); only file bytes and command
-// output go through base64. Every fork counts (`fleet check` must cost at most 1.25× a bare
-// `sshd -T` over SSH), so parsing happens in shell builtins where it can.
-// `emit_file` prints a file's owner, mode and exact bytes; `expand` globs one pattern with
-// IFS empty (no field splitting) and globbing on, like sshd's glob(3); `walk` prints the
-// files in $todo and follows their plain Include lines a few levels deep. Quoted Include
-// arguments are left to fleet's own parser and a follow-up probe.
+// newline here: the lists below are newline-separated too); file bytes go through base64.
+// Every fork counts (`fleet check` must cost at most 1.25× a bare `sshd -T` over SSH), so
+// parsing happens in shell builtins where it can, and the files of one Include level share
+// one `stat` and one `sed`: the only fork per file is its `base64`.
+// `expand` globs one pattern with IFS empty (no field splitting) and globbing on, like sshd's
+// glob(3); `walk` prints the files in $todo and follows their plain Include lines a few levels
+// deep. Quoted Include arguments are left to fleet's own parser and a follow-up probe.
+// A file that vanishes between its `stat` and its read is reported as missing (`@@nofile`
+// after its header); one whose `stat` fails is not reported at all and the follow-up probe
+// asks again.
 const HELPERS = `
 nl='
 '
-ws=" $(printf '\\t\\r')$nl"
-emit_file() {
-  if [ -f "$1" ] && [ -r "$1" ] && stat -c '@@file %u %g %a %n' "$1"; then
-    base64 < "$1"
-  else
-    printf '@@nofile %s\\n' "$1"
-  fi
-}
+ws=" \t\r$nl"
 expand() {
   case $1 in /*|~*) p=$1 ;; *) p=${SSHDIR}/$1 ;; esac
   printf '@@glob %s\\n' "$p"
@@ -56,13 +52,20 @@ walk() {
   depth=0
   while [ -n "$todo" ] && [ "$depth" -lt ${SHELL_INCLUDE_DEPTH} ]; do
     next=''
+    set --
     for f in $todo; do
       case $seen in *"$nl$f$nl"*) continue ;; esac
       seen="$seen$f$nl"
-      emit_file "$f"
-      [ -f "$f" ] || continue
-      pats=$(sed -n -e 's/[[:space:]]#.*$//' -e 's/^[[:space:]]*[Ii][Nn][Cc][Ll][Uu][Dd][Ee][[:space:]=][[:space:]=]*//p' "$f" 2>/dev/null)
-      [ -n "$pats" ] || continue
+      if [ -f "$f" ] && [ -r "$f" ]; then set -- "$@" "$f"; else printf '@@nofile %s\\n' "$f"; fi
+    done
+    if [ $# -gt 0 ]; then
+      metas=$(stat -c '%u %g %a %n' "$@" 2>/dev/null)
+      for m in $metas; do
+        f=\${m#* * * }
+        printf '@@file %s\\n' "$m"
+        base64 < "$f" 2>/dev/null || printf '@@nofile %s\\n' "$f"
+      done
+      pats=$(sed -n -e 's/[[:space:]]#.*$//' -e 's/^[[:space:]]*[Ii][Nn][Cc][Ll][Uu][Dd][Ee][[:space:]=][[:space:]=]*//p' "$@" 2>/dev/null)
       IFS=$ws
       for p in $pats; do
         IFS=$nl
@@ -70,7 +73,7 @@ walk() {
         expand "$p"
       done
       IFS=$nl
-    done
+    fi
     todo=$next
     depth=$((depth + 1))
   done
@@ -93,12 +96,22 @@ PATH="$PATH:/usr/sbin:/usr/local/sbin:/sbin"
 cfg=${quote(input.configPath)}
 sshd=${quote(input.sshdBinary ?? '')}
 ${HELPERS}
-printf '@@uid %s\\n' "$(id -u)"
-if [ -z "$sshd" ]; then sshd=$(command -v sshd 2>/dev/null); fi
+# The uid without forking \`id\`: the shell's own status (Linux; effective uid is the 2nd field).
+uid=''
+if [ -r /proc/self/status ]; then
+  while read -r k _ e _; do case $k in Uid:) uid=$e; break ;; esac; done < /proc/self/status
+fi
+case $uid in ''|*[!0-9]*) uid=$(id -u) ;; esac
+printf '@@uid %s\\n' "$uid"
+# PATH searched by hand, as \`command -v\` would, without a subshell.
 if [ -z "$sshd" ]; then
-  for c in /usr/sbin/sshd /usr/local/sbin/sshd /sbin/sshd /usr/bin/sshd; do
-    if [ -x "$c" ]; then sshd=$c; break; fi
+  set -f
+  IFS=:
+  for d in $PATH /usr/sbin /usr/local/sbin /sbin /usr/bin; do
+    case $d in /*) if [ -f "$d/sshd" ] && [ -x "$d/sshd" ]; then sshd=$d/sshd; break; fi ;; esac
   done
+  unset IFS
+  set +f
 fi
 T=''
 if [ -n "$sshd" ] && [ -x "$sshd" ]; then
@@ -107,8 +120,8 @@ if [ -n "$sshd" ] && [ -x "$sshd" ]; then
   if [ ${input.knownVersion ? 1 : 0} = 0 ]; then printf '@@version\\n'; "$sshd" -V </dev/null 2>&1 | base64; fi
   T=$("$sshd" -T -f "$cfg" 2>/dev/null </dev/null)
   rc=$?
-  printf '@@T %s\\n' "$rc"
-  printf '%s\\n' "$T" | base64
+  # Raw, not base64 (one fork fewer): every line of -T starts with a keyword, never with @@.
+  printf '@@T %s\\n%s\\n' "$rc" "$T"
   if [ "$rc" -ne 0 ]; then
     E=$("$sshd" -t -f "$cfg" 2>&1 </dev/null)
     erc=$?
@@ -128,11 +141,9 @@ walk
 unset IFS
 set +f
 if [ -d /run/systemd/system ]; then
-  printf '@@probe systemd\\n'
-  for u in ssh.service sshd.service; do
-    printf '@@unit %s\\n' "$u"
-    systemctl show -p Id -p LoadState -p ActiveState "$u" 2>/dev/null | base64
-  done
+  # One systemctl for both names; its blocks (key=value lines) come in the order asked.
+  printf '@@probe systemd\\n@@units ssh.service sshd.service\\n'
+  systemctl show -p Id -p LoadState -p ActiveState ssh.service sshd.service 2>/dev/null
 fi
 if [ -d /run/openrc ] && command -v rc-service >/dev/null 2>&1; then printf '@@probe openrc\\n'; fi
 # sshd -T names the pid file; parameter expansion finds it without a fork.

@@ -60,8 +60,9 @@ const POINTS: Record<string, DropPoint> = {
   'after the candidate is written beside its target, before the commit': {
     id: 'write',
     vars: () => ({}),
-    // The write step sets the candidate's mode with chmod: pause right there.
-    wrap: (h) => wrapProgram(lab, h, '/usr/bin/chmod', `case "$*" in *.fleet-tmp-*) ${pauseCommand('write')};; esac\nexec "$REAL" "$@"`),
+    // The write step creates the candidate with `cp -p` from its target (owner and mode), then
+    // writes its content: pause right after the copy.
+    wrap: (h) => wrapProgram(lab, h, '/usr/bin/cp', `"$REAL" "$@"; rc=$?\ncase "$*" in *.fleet-tmp-*) ${pauseCommand('write')};; esac\nexit $rc`),
     state: '',
     files: 'old',
     reloaded: false,

@@ -168,7 +168,7 @@ describe.sequential('backups and temp files are never more readable than their t
     const written = pausePoint(h, 'modes-write');
     const journal = pausePoint(h, 'modes-journal');
     const sshd = hostScript(h, 'sshd-modes', `case "$*" in *fleet-stage-*) ${pauseCommand('modes-stage')};; esac\nexec /usr/sbin/sshd "$@"`);
-    const undoChmod = await wrapProgram(lab, h, '/usr/bin/chmod', `case "$*" in *.fleet-tmp-*) ${pauseCommand('modes-write')};; esac\nexec "$REAL" "$@"`);
+    const undoCp = await wrapProgram(lab, h, '/usr/bin/cp', `"$REAL" "$@"; rc=$?\ncase "$*" in *.fleet-tmp-*) ${pauseCommand('modes-write')};; esac\nexit $rc`);
     const undoSync = await wrapProgram(lab, h, '/usr/bin/sync', `${pauseCommand('modes-journal')}\nexec "$REAL" "$@"`);
     try {
       const policy = writePolicy(lab.dir, 'modes', inventoryFor(lab, [h], () => ({ sshd_binary: sshd })), { ClientAliveInterval: 485 });
@@ -182,7 +182,7 @@ describe.sequential('backups and temp files are never more readable than their t
       for (const f of staged) expect(modeOf(f) & 0o077, f).toBe(0);
       stage.release();
 
-      // The candidate exists before its mode is set: umask 077 made it 0600 from the first byte.
+      // The candidate exists before its content is written: it has the target's mode (0600) from the first byte.
       await written.reached();
       const temp = readdirSync(h.etcSsh).find((n) => n.includes('.fleet-tmp-'))!;
       expect(modeOf(join(h.etcSsh, temp))).toBe(0o600);
@@ -204,7 +204,7 @@ describe.sequential('backups and temp files are never more readable than their t
       expect(statSync(backupsOf(h, 'sshd_config')[0]!).uid).toBe(0);
     } finally {
       for (const p of [stage, written, journal]) p.release();
-      await undoChmod();
+      await undoCp();
       await undoSync();
     }
   });

@@ -1,6 +1,7 @@
 /**
  * Issue 5, fault 3: a step of the apply itself fails on a real sshd host: `sshd -t` rejects the
- * candidate, the reload command fails, the backup cannot be written. (The reload that succeeds
+ * candidate, the reload command fails, the backup cannot be written, the live config does not
+ * show the promised value after the rename. (The reload that succeeds
  * but after which new logins fail is test/integration/apply.test.ts, "a reload after which sshd
  * stops answering is rolled back, and sshd accepts logins again".) Every host must end with its
  * old config byte for byte, valid, accepting logins, with no candidate, stage folder or lock
@@ -18,7 +19,7 @@ const WANT = { ClientAliveInterval: 431, ClientAliveCountMax: 11 };
 let lab: Lab;
 
 beforeAll(async () => {
-  lab = await startLab({ count: 3, namePrefix: 'step', shapes: ['debian12'] });
+  lab = await startLab({ count: 4, namePrefix: 'step', shapes: ['debian12'] });
 }, 120_000);
 afterAll(async () => {
   await lab?.stop();
@@ -104,5 +105,28 @@ describe.sequential('a step of the apply fails', () => {
     } finally {
       await undo();
     }
+  });
+
+  it('after the rename sshd -T does not show the promised value: VERIFY_FAILED, files restored, sshd never reloaded', async () => {
+    const h = lab.hosts[3]!;
+    // An sshd that reports the live config (only that path) with the value it had: what a
+    // concurrent edit between the staging and the rename would look like.
+    const stale = hostScript(
+      h,
+      'stale-sshd',
+      [
+        'f=/etc/ssh/sshd_config; prev=',
+        'for a; do [ "$prev" = -f ] && f=$a; prev=$a; done',
+        'case " $* " in *" -T "*)',
+        `  if [ "$f" = /etc/ssh/sshd_config ]; then /usr/sbin/sshd "$@" | sed 's/^clientaliveinterval ${WANT.ClientAliveInterval}$/clientaliveinterval 0/'; exit $?; fi;;`,
+        'esac',
+        'exec /usr/sbin/sshd "$@"',
+      ].join('\n'),
+    );
+    const { result: r, reloadedSinceStart } = await applyAndCheck(h, 'stale-T', { sshd_binary: stale });
+    expect([r.status, r.error?.code, r.rolled_back], r.error?.message).toEqual(['failed', 'VERIFY_FAILED', true]);
+    expect(r.error?.message).toMatch(/ClientAliveInterval is 0, promised 431/);
+    expect(r.error?.message).toMatch(/sshd was not reloaded/);
+    expect([r.reloaded, reloadedSinceStart]).toEqual([false, false]);
   });
 });

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchSizes } from '../../../src/engine/runner.js';
-import { parseMarkers, stageScript, tempPathFor, writeCandidatesScript, inSh } from '../../../src/engine/scripts.js';
+import { finishScript, parseMarkers, stageScript, tempPathFor, writeCandidatesScript, inSh } from '../../../src/engine/scripts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-scripts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,16 +19,34 @@ describe('parseMarkers', () => {
 });
 
 describe('remote scripts, run by a real sh', () => {
-  it('writes candidates byte for byte with the owner and mode asked, next to the target, as a dot file', () => {
+  it('writes candidates byte for byte, next to the target, as a dot file, with the live target\'s owner and mode', () => {
     const target = join(dir, 'it\'s $(touch pwned) `x`; "q".conf');
-    const after = 'Port 22\r\nClientAliveInterval 298\n# tail with no newline \\n $HOME';
-    const out = sh(writeCandidatesScript([{ path: target, before: 'x', after, diff: '', uid: 0, gid: 0, mode: 0o640 }], 'run1'));
+    writeFileSync(target, 'old\n', { mode: 0o640 });
+    const after = `Port 22\r\nClientAliveInterval 298\n# tail with no newline \\n $HOME FLEET_B64_END\n${'x'.repeat(6000)}`;
+    const out = sh(writeCandidatesScript([{ path: target, before: 'old\n', after, diff: '', uid: 0, gid: 0, mode: 0o600 }], 'run1'));
     expect(parseMarkers(out).seen.map((s) => s.name)).toEqual(['written']);
     const temp = tempPathFor(target, 'run1');
     expect(temp.startsWith(join(dir, '.'))).toBe(true);
     expect(readFileSync(temp, 'utf8')).toBe(after);
     expect(statSync(temp).mode & 0o777).toBe(0o640);
+    expect(readFileSync(target, 'utf8')).toBe('old\n');
     expect(() => statSync(join(dir, 'pwned'))).toThrow();
+  });
+
+  it('a new file\'s candidate gets the planned mode, in a folder created for it', () => {
+    const target = join(dir, 'new-dir', 'sub', 'fresh.conf');
+    const out = sh(writeCandidatesScript([{ path: target, before: null, after: 'A 1\n', diff: '', uid: process.getuid!(), gid: process.getgid!(), mode: 0o604 }], 'run2'));
+    expect(parseMarkers(out).seen.map((s) => s.name)).toEqual(['written']);
+    const temp = tempPathFor(target, 'run2');
+    expect(readFileSync(temp, 'utf8')).toBe('A 1\n');
+    expect(statSync(temp).mode & 0o777).toBe(0o604);
+  });
+
+  it('a candidate whose target vanished since the facts were read is not written', () => {
+    const target = join(dir, 'vanished.conf');
+    const out = sh(writeCandidatesScript([{ path: target, before: 'x', after: 'y', diff: '', uid: 0, gid: 0, mode: 0o644 }], 'run3'));
+    expect(parseMarkers(out).seen.map((s) => s.name)).toEqual(['fail']);
+    expect(() => statSync(tempPathFor(target, 'run3'))).toThrow();
   });
 
   it('stages a tree and reports the validator exit status; the stage folder is removed', () => {
@@ -40,6 +58,30 @@ describe('remote scripts, run by a real sh', () => {
     expect(m.sections.get('sshd-t')).toBe(`checked ${stage}/etc/ssh/sshd_config`);
     expect(m.seen.find((s) => s.name === 'rc')?.arg).toBe('3');
     expect(() => statSync(stage)).toThrow();
+  });
+});
+
+describe('finishScript, run by a real sh', () => {
+  it('keeps the newest 5 backups of each target and removes the older ones, nothing else', () => {
+    const d = join(dir, 'prune');
+    mkdirSync(d);
+    const target = join(d, 'sshd config');
+    const stamps = ['20261120T010000.000Z', '20261121T010000.000Z', '20261122T010000.000Z', '20261123T010000.000Z', '20261124T010000.000Z', '20261125T010000.000Z', '20261125T020000.000Z'];
+    for (const s of stamps) writeFileSync(`${target}.fleet-${s}`, s);
+    writeFileSync(target, 'live');
+    writeFileSync(join(d, 'other.fleet-20261101T000000.000Z'), 'not ours');
+    const out = sh(finishScript('nobody-owns-this', [target]));
+    expect(parseMarkers(out).seen.map((s) => s.name)).toEqual(['unlocked']);
+    expect(readdirSync(d).sort()).toEqual(['other.fleet-20261101T000000.000Z', 'sshd config', ...stamps.slice(2).map((s) => `sshd config.fleet-${s}`)].sort());
+  });
+
+  it('with fewer than 5 backups, or none, removes nothing', () => {
+    const d = join(dir, 'prune-few');
+    mkdirSync(d);
+    const target = join(d, 'sshd_config');
+    writeFileSync(`${target}.fleet-20261125T010000.000Z`, 'b');
+    sh(finishScript('nobody-owns-this', [target, join(d, 'no-backups')]));
+    expect(readdirSync(d)).toEqual(['sshd_config.fleet-20261125T010000.000Z']);
   });
 });
 

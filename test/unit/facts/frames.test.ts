@@ -36,8 +36,9 @@ describe('parseFrames', () => {
   });
 
   it('tolerates CRLF line ends on the frame lines themselves', () => {
-    const frames = parseFrames(`@@T 0\r\n${Buffer.from('port 22\n').toString('base64')}\r\n@@end\r\n`);
-    expect(frames[0]!.args).toEqual(['0']);
+    const frames = parseFrames(`@@file 0 0 644 /x\r\n${Buffer.from('port 22\n').toString('base64')}\r\n@@T 0\r\nport 22\r\n@@end\r\n`);
+    expect(frames[0]!.args).toEqual(['0', '0', '644', '/x']);
     expect(frames[0]!.payload.toString()).toBe('port 22\n');
+    expect(frames[1]!.payload.toString()).toBe('port 22');
   });
 });

@@ -67,10 +67,8 @@ describe('readProbe on hand-made output', () => {
     const out = [
       '@@uid 0',
       '@@probe systemd',
-      '@@unit ssh.service',
-      b64('Id=ssh.service\nLoadState=loaded\nActiveState=active\n'),
-      '@@unit sshd.service',
-      b64('Id=ssh.service\nLoadState=loaded\nActiveState=active\n'),
+      '@@units ssh.service sshd.service',
+      'Id=ssh.service\nLoadState=loaded\nActiveState=active\n\nActiveState=active\nLoadState=loaded\nId=ssh.service',
       '@@probe pid-alive',
       '@@end',
     ].join('\n');
@@ -80,6 +78,17 @@ describe('readProbe on hand-made output', () => {
       ['ssh.service', 'ssh.service', 'active'],
       ['sshd.service', 'ssh.service', 'active'],
     ]);
+  });
+
+  it('sshd -T travels as plain text lines, blank lines and all', () => {
+    const r = readProbe(['@@uid 0', '@@T 0', 'port 22', 'clientaliveinterval 0', '', 'pidfile /run/x.pid', '@@end'].join('\n'));
+    expect(r.effective).toEqual({ port: '22', clientaliveinterval: '0', pidfile: '/run/x.pid' });
+  });
+
+  it('a file that vanished between its stat and its read is missing, not empty', () => {
+    const r = readProbe(['@@uid 0', '@@file 0 0 644 /etc/ssh/gone.conf', '@@nofile /etc/ssh/gone.conf', '@@end'].join('\n'));
+    expect(r.files.has('/etc/ssh/gone.conf')).toBe(true);
+    expect(r.files.get('/etc/ssh/gone.conf')).toBeNull();
   });
 
   it('a rejected config: sshd -T failed, sshd -t’s message kept', () => {

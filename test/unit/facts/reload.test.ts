@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseReload, parseUnitState, type ReloadProbes } from '../../../src/facts/reload.js';
+import { chooseReload, parseUnitState, parseUnitStates, type ReloadProbes } from '../../../src/facts/reload.js';
 
 const none: ReloadProbes = { systemd: false, units: [], openrc: false, pidAlive: false, initScripts: [], serviceCommand: false };
 const unit = (asked: string, id: string, loadState: string, activeState: string) => ({ asked, id, loadState, activeState });
@@ -68,5 +68,16 @@ describe('parseUnitState', () => {
       unit('sshd.service', 'ssh.service', 'loaded', 'active'),
     );
     expect(parseUnitState('x.service', '')).toEqual(unit('x.service', 'x.service', 'not-found', 'inactive'));
+  });
+});
+
+describe('parseUnitStates', () => {
+  it('splits one systemctl show for several units into blocks, in the order asked', () => {
+    const text = 'Id=ssh.service\nLoadState=loaded\nActiveState=active\n\nId=sshd.service\nLoadState=not-found\nActiveState=inactive\n';
+    expect(parseUnitStates(['ssh.service', 'sshd.service'], text)).toEqual([
+      unit('ssh.service', 'ssh.service', 'loaded', 'active'),
+      unit('sshd.service', 'sshd.service', 'not-found', 'inactive'),
+    ]);
+    expect(parseUnitStates(['ssh.service'], '')).toEqual([]);
   });
 });
