@@ -6,7 +6,7 @@
  *   `sshd -T` (`-t` for the reason), promise check, reload → fresh login → finish (prune
  *   backups, unlock)
  *
- * The arrows are not all round trips: a changed host costs 4 commands over 2 connections (the
+ * The arrows are not all round trips: a changed host costs 3 commands over 2 connections (the
  * finish runs on the fresh login when no client file follows). Any failure after the rename
  * restores every file over the first connection (the lifeline), reloads if sshd had been
  * reloaded, and proves a login again. A host's failure is a value in its result; nothing here
@@ -131,27 +131,28 @@ async function readClients(t: Transport, client: NonNullable<HostRunContext['pol
 /**
  * Proves the candidate with the real sshd, against the whole config, in a private folder:
  * sshd must accept it and its `sshd -T` must show the promised values, before anything live
- * changes. `then` (apply's candidate writes) runs in the same round trip once sshd accepts.
+ * changes. `then` (apply's write, commit and reload) runs in the same round trip, on the host,
+ * only once both hold.
  */
 async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFacts, plan: HostPlan, then = ''): Promise<S.Markers & { stdout: string; stderr: string }> {
   ctx.step('stage');
   const stageRoot = `/tmp/fleet-stage-${ctx.runId}-${Math.random().toString(36).slice(2, 10)}`;
   const candidate = relocate(applyEdits(facts.tree, plan.files), stageRoot);
-  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, then));
+  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then));
   if (S.has(out, 'stage-failed') || !S.has(out, 'rc')) {
     throw new StepFailure('WRITE_FAILED', `could not stage the candidate under /tmp: ${(out.stderr || out.stdout).trim() || 'no output'}`);
   }
   if (S.arg(out, 'rc') !== '0') {
-    const said = (out.sections.get('sshd-t') ?? '').replaceAll(stageRoot, '').trim();
+    const said = (out.sections.get('staged-t') ?? '').replaceAll(stageRoot, '').trim();
     throw new StepFailure('CANDIDATE_REJECTED', `sshd -t rejects the candidate config: ${said || 'no message'}`);
   }
-  if (!S.has(out, 'sshd-T-failed')) {
-    const staged = parseEffective(out.sections.get('sshd-T') ?? '');
+  if (!S.has(out, 'staged-T-failed')) {
+    const staged = parseEffective(out.sections.get('staged-T') ?? '');
     const wrong = Object.entries(plan.promised).filter(([k, v]) => staged[k.toLowerCase()] !== v);
-    if (wrong.length > 0) {
-      // Written only if the candidate was accepted; nothing live has changed, so drop them.
-      if (then) await run(t, S.removeTempsScript(plan.files, ctx.runId)).catch(() => undefined);
-      const what = wrong.map(([k, v]) => `${k} would be ${staged[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ');
+    // With `then`, the host's own check decided (and the commit's proof follows); here it is
+    // fleet's reading that decides for a dry run.
+    if (S.has(out, 'staged-promise-broken') || (then === '' && wrong.length > 0)) {
+      const what = wrong.map(([k, v]) => `${k} would be ${staged[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ') || 'a promised value is missing';
       throw new StepFailure('VERIFY_FAILED', `sshd -T on the candidate disagrees with the plan (${what}); nothing was changed`);
     }
   }
@@ -208,8 +209,8 @@ async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult):
 
 /**
  * Applies the plan under the lock; true when its last step already released the lock.
- * Per changed host that is 4 commands over 2 connections: lock + facts, stage + candidates,
- * commit + reload, and a fresh login that runs the finish.
+ * Per changed host that is 3 commands over 2 connections: lock + facts; stage, write, commit
+ * and reload; and a fresh login that runs the finish.
  */
 async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult, readFacts: () => Promise<HostFacts>): Promise<boolean> {
   const { facts, plan, clients } = await readHost(ctx, t, result, readFacts);
@@ -234,14 +235,16 @@ async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult
   return S.has(finished, 'unlocked');
 }
 
-/** Stages and proves the candidate, then commits it and reloads sshd in one round trip. */
+/**
+ * Stages and proves the candidate, writes it beside its target, commits it and reloads sshd:
+ * one round trip, each part run by the host only when the one before it held.
+ */
 async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string): Promise<void> {
-  const written = await stageAndValidate(ctx, t, facts, plan, S.writeCandidatesScript(plan.files, ctx.runId));
-  if (!S.has(written, 'written')) throw new StepFailure('WRITE_FAILED', `could not write the candidate next to its target: ${(written.stderr || written.stdout).trim()}`);
-
-  ctx.step('commit');
   const replacements = plan.files.map((file) => ({ file, backup: file.before === null ? null : backupPathFor(file.path, stamp, facts.tree) }));
-  const committed = await run(t, S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised }));
+  const commit = S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised });
+  const committed = await stageAndValidate(ctx, t, facts, plan, `${S.writeCandidatesScript(plan.files, ctx.runId)}\n${commit}`);
+  ctx.step('commit');
+  if (!S.has(committed, 'written')) throw new StepFailure('WRITE_FAILED', `could not write the candidate next to its target: ${(committed.stderr || committed.stdout.slice(committed.stdout.lastIndexOf('@@fleet:'))).trim()}`);
   const failed = S.arg(committed, 'fail');
   if (failed !== undefined || !S.has(committed, 'committed')) {
     const restored = S.has(committed, 'restored');

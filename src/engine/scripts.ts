@@ -50,6 +50,14 @@ export function unlockScript(owner: string): string {
   return `o=''; read -r o < ${L}/owner 2>/dev/null; if [ "$o" = ${quote(owner)} ]; then rm -rf ${L}; fi; echo ${MARK}unlocked`;
 }
 
+/** A newline in $nl, for `case` patterns that match whole lines. */
+const NL = "nl='\n'";
+
+/** Lines that set ok=0 unless every promised `keyword value` line is in $T (sshd -T's output). */
+function promiseChecks(promised: Readonly<Record<string, string>>): string[] {
+  return Object.entries(promised).map(([k, v]) => `  case "$nl$T$nl" in *"$nl"${quote(`${k.toLowerCase()} ${v}`)}"$nl"*) ;; *) ok=0 ;; esac`);
+}
+
 /** Ends a here-document of base64: `_` is not in base64's alphabet, so no payload line can end it early. */
 const B64_END = 'FLEET_B64_END';
 
@@ -77,11 +85,12 @@ function dirOf(path: string): string {
  * and asks the real sshd about it: `sshd -T` both validates it and prints the values it gives,
  * so the promise is checked before anything live changes; only when -T fails does `sshd -t`
  * run, for its message (or to tell a valid config -T cannot print, such as `Match LocalPort`).
- * `staged` maps staged paths to their text. `then` runs only when sshd accepts the candidate
- * (apply writes its candidates there, saving a round trip).
+ * `staged` maps staged paths to their text. The host checks `promised` in the `-T` output
+ * itself (`@@fleet:staged-promise-broken` when a value is missing), and runs `then` only when
+ * sshd accepts the candidate and shows every promised value: apply writes, commits and reloads
+ * there, so the whole change is one round trip.
  */
-export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, then = ''): string {
-  const S = quote(stageRoot);
+export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, promised: Readonly<Record<string, string>>, then = ''): string {
   const sshd = quote(sshdBinary);
   const main = quote(stagedMain);
   // The stage folder and every folder under it in one `mkdir` without -p: each must be new
@@ -92,6 +101,7 @@ export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: s
   }
   const lines = [
     'umask 077',
+    NL,
     `mkdir -m 700 ${[stageRoot, ...[...dirs].sort((a, b) => a.length - b.length)].map(quote).join(' ')} || { echo ${MARK}stage-failed; exit 0; }`,
     `trap 'rm -rf ${stageRoot}' EXIT`,
     // sshd -t refuses to run without its privilege-separation directory.
@@ -100,8 +110,10 @@ export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: s
   for (const [path, text] of staged) lines.push(writeFile(path, text, `{ echo ${MARK}stage-failed; exit 0; }`));
   lines.push(
     'ok=0',
-    `if T=$(${sshd} -T -f ${main} 2>/dev/null </dev/null); then ok=1; echo ${MARK}sshd-T; printf '%s\\n' "$T"; echo "${MARK}rc 0"`,
-    `else out=$(${sshd} -t -f ${main} 2>&1 </dev/null); rc=$?; echo ${MARK}sshd-t; printf '%s\\n' "$out"; echo "${MARK}rc $rc"; if [ $rc = 0 ]; then ok=1; echo ${MARK}sshd-T-failed; fi; fi`,
+    `if T=$(${sshd} -T -f ${main} 2>/dev/null </dev/null); then ok=1; echo ${MARK}staged-T; printf '%s\\n' "$T"; echo "${MARK}rc 0"`,
+    ...promiseChecks(promised),
+    `  [ $ok = 1 ] || echo ${MARK}staged-promise-broken`,
+    `else out=$(${sshd} -t -f ${main} 2>&1 </dev/null); rc=$?; echo ${MARK}staged-t; printf '%s\\n' "$out"; echo "${MARK}rc $rc"; if [ $rc = 0 ]; then ok=1; echo ${MARK}staged-T-failed; fi; fi`,
   );
   if (then) lines.push('if [ $ok = 1 ]; then', then, 'fi');
   return lines.join('\n');
@@ -137,10 +149,6 @@ export function writeCandidatesScript(files: readonly PlannedFile[], runId: stri
   });
   lines.push(`echo ${MARK}written`);
   return lines.join('\n');
-}
-
-export function removeTempsScript(files: readonly PlannedFile[], runId: string): string {
-  return files.map((f) => `rm -f ${quote(tempPathFor(f.path, runId))}`).join('\n') + `\necho ${MARK}cleaned`;
 }
 
 /** Shell function that undoes every journalled replacement (and drops any candidate left beside it). */
@@ -180,7 +188,7 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
   const dropBackups = replacements.map((r) => (r.backup ? `rm -f ${quote(r.backup)};` : '')).join(' ');
   const lines = [
     'umask 077',
-    "nl='\n'",
+    NL,
     RESTORE_FN,
     // Before the first rename no live file has changed: there is nothing to copy back (and no
     // need for the disk space a copy takes when the disk is what failed), only this run's
@@ -213,7 +221,7 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
     'ok=1',
     `if T=$(${quote(sshdBinary)} -T -f ${quote(main)} 2>/dev/null </dev/null); then echo ${MARK}sshd-T; printf '%s\\n' "$T"`,
     // The promise, checked by the host before it reloads: each `keyword value` line present.
-    ...Object.entries(then?.promised ?? {}).map(([k, v]) => `  case "$nl$T$nl" in *"$nl"${quote(`${k.toLowerCase()} ${v}`)}"$nl"*) ;; *) ok=0 ;; esac`),
+    ...promiseChecks(then?.promised ?? {}),
     `else out=$(${quote(sshdBinary)} -t -f ${quote(main)} 2>&1 </dev/null) || { echo ${MARK}sshd-t; printf '%s\\n' "$out"; fail VERIFY_FAILED; }; echo ${MARK}sshd-T-failed; fi`,
     `echo ${MARK}committed`,
   );

@@ -53,11 +53,48 @@ describe('remote scripts, run by a real sh', () => {
     const stage = join(dir, 'stage-a');
     const fake = join(dir, 'fake-sshd');
     writeFileSync(fake, '#!/bin/sh\necho "checked $3"; exit 3\n', { mode: 0o755 });
-    const out = sh(stageScript(fake, stage, `${stage}/etc/ssh/sshd_config`, new Map([[`${stage}/etc/ssh/sshd_config`, 'X 1\n']])));
+    const out = sh(stageScript(fake, stage, `${stage}/etc/ssh/sshd_config`, new Map([[`${stage}/etc/ssh/sshd_config`, 'X 1\n']]), {}, 'echo SHOULD-NOT-RUN'));
     const m = parseMarkers(out);
-    expect(m.sections.get('sshd-t')).toBe(`checked ${stage}/etc/ssh/sshd_config`);
+    expect(m.sections.get('staged-t')).toBe(`checked ${stage}/etc/ssh/sshd_config`);
+    expect(out).not.toContain('SHOULD-NOT-RUN');
     expect(m.seen.find((s) => s.name === 'rc')?.arg).toBe('3');
     expect(() => statSync(stage)).toThrow();
+  });
+});
+
+describe('stageScript: the host checks the promise before it runs what follows', () => {
+  const fakeT = (output: string): string => {
+    const fake = join(dir, `fake-T-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(`${fake}.out`, `${output}\n`);
+    writeFileSync(fake, `#!/bin/sh\ncat '${fake}.out'\n`, { mode: 0o755 });
+    return fake;
+  };
+  const staged = (root: string) => new Map([[`${root}/a/b/sshd_config`, 'X 1\n']]);
+
+  it('every promised line present: then runs; the folders were created and are removed', () => {
+    const stage = join(dir, 'stage-ok');
+    const sshd = fakeT('port 22\nclientaliveinterval 300\nclientalivecountmax 3');
+    const out = sh(stageScript(sshd, stage, `${stage}/a/b/sshd_config`, staged(stage), { ClientAliveInterval: '300', ClientAliveCountMax: '3' }, 'echo THEN-RAN'));
+    expect(out).toContain('THEN-RAN');
+    expect(parseMarkers(out).seen.map((s) => s.name)).toEqual(['staged-T', 'rc']);
+    expect(() => statSync(stage)).toThrow();
+  });
+
+  it('a promised value missing or only a prefix of a line: staged-promise-broken, then does not run', () => {
+    for (const output of ['port 22\nclientaliveinterval 3000', 'clientaliveinterval 0', 'x clientaliveinterval 300']) {
+      const stage = join(dir, `stage-broken-${Math.random().toString(36).slice(2)}`);
+      const out = sh(stageScript(fakeT(output), stage, `${stage}/a/b/sshd_config`, staged(stage), { ClientAliveInterval: '300' }, 'echo THEN-RAN'));
+      expect(out, output).not.toContain('THEN-RAN');
+      expect(parseMarkers(out).seen.map((s) => s.name)).toContain('staged-promise-broken');
+    }
+  });
+
+  it('a stage folder that already exists (planted in /tmp) is not used', () => {
+    const stage = join(dir, 'stage-planted');
+    mkdirSync(stage);
+    const out = sh(stageScript(fakeT('clientaliveinterval 300'), stage, `${stage}/a/b/sshd_config`, staged(stage), {}, 'echo THEN-RAN'));
+    expect(parseMarkers(out).seen.map((s) => s.name)).toEqual(['stage-failed']);
+    expect(out).not.toContain('THEN-RAN');
   });
 });
 
