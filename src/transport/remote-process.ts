@@ -12,9 +12,19 @@ import { quote } from '../core/shell.js';
 /** Starts the marker line; a control character no real command prints at the start of stderr. */
 const MARK = '\x1efleet-pgid ';
 
+/** One word as `quote` writes it: safe characters only, or single-quoted with `'\\''` for a quote. */
+const WORD = String.raw`(?:[A-Za-z0-9_./:=@%+,-]+|'(?:[^']|'\\'')*')`;
+
+/**
+ * A command line fleet builds (`sh -c <script>`, `sudo -n sh -c …`, `su … -c …`, `true`): a
+ * program, not a shell builtin, then quoted words only. The marker's shell can `exec` such a
+ * line instead of forking it: one process fewer per command, and the pid (so the group) stays.
+ */
+const EXECABLE = new RegExp(`^(?:sh|sudo|su|true)(?: ${WORD})*$`);
+
 /** The command line that runs `cmd` in sh after printing its process group id on stderr. */
 export function withProcessMarker(cmd: string): string {
-  return `exec sh -c ${quote(`printf '\\036fleet-pgid %s\\n' "$$" >&2; ${cmd}`)}`;
+  return `exec sh -c ${quote(`printf '\\036fleet-pgid %s\\n' "$$" >&2; ${EXECABLE.test(cmd) ? 'exec ' : ''}${cmd}`)}`;
 }
 
 /**

@@ -86,21 +86,30 @@ const INTEGER_KEYWORDS = new Set(['clientalivecountmax', 'serveralivecountmax', 
 const TIME_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 const INT_MAX = 2147483647;
 
-/** misc.c convtime(): `1h30m` → 5400; null where sshd would reject the value. */
+/**
+ * What C's isspace() skips at the start of a number (strtol, strtonum). sshd splits a line on
+ * spaces and tabs only, so a form feed or vertical tab can still lead a value: `\f05` is 5.
+ */
+const C_SPACE = '[ \\t\\n\\v\\f\\r]*';
+
+/** misc.c convtime(): `1h30m` → 5400; null where sshd would reject the value. Each part is read with strtol(). */
 export function convtime(text: string): number | null {
   if (text === '') return null;
   let total = 0;
-  const parts = /^(\d+)([sSmMhHdDwW]?)/;
+  const parts = new RegExp(`^${C_SPACE}([+-]?)(\\d+)([sSmMhHdDwW]?)`);
   let rest = text;
   while (rest !== '') {
     const m = parts.exec(rest);
     if (m === null) return null;
-    const multiplier = m[2] === '' ? 1 : (TIME_UNITS[(m[2] as string).toLowerCase()] as number);
-    const amount = Number(m[1]) * multiplier;
+    const number = Number(m[2]);
+    // strtol() takes a sign; convtime() refuses what comes out negative.
+    if (m[1] === '-' && number !== 0) return null;
+    const multiplier = m[3] === '' ? 1 : (TIME_UNITS[(m[3] as string).toLowerCase()] as number);
+    const amount = number * multiplier;
     total += amount;
     if (amount > INT_MAX || total > INT_MAX) return null;
     // A bare number must be last: convtime() stops at the end of the string after it.
-    if (m[2] === '' && m[0].length !== rest.length) return null;
+    if (m[3] === '' && m[0].length !== rest.length) return null;
     rest = rest.slice(m[0].length);
   }
   return total;
@@ -117,9 +126,11 @@ export function normalizeValue(keyword: string, value: string): string {
     const seconds = convtime(value);
     return seconds === null ? value : String(seconds);
   }
-  if (INTEGER_KEYWORDS.has(key) && /^\+?\d+$/.test(value)) {
-    const n = Number(value);
-    return n <= INT_MAX ? String(n) : value;
+  // strtonum(value, 0, INT_MAX): leading isspace() and a sign, as strtoll() reads them.
+  const integer = new RegExp(`^${C_SPACE}([+-]?)(\\d+)$`).exec(value);
+  if (INTEGER_KEYWORDS.has(key) && integer) {
+    const n = Number(integer[2]);
+    return n <= INT_MAX && (integer[1] !== '-' || n === 0) ? String(n) : value;
   }
   if (/^(yes|no)$/i.test(value)) return value.toLowerCase();
   return value;

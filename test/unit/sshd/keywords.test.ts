@@ -38,11 +38,17 @@ describe('convtime and normalizeValue', () => {
     ['1w', 604800],
     ['5m3', 303],
     ['010', 10],
+    // strtol() per part: leading isspace() and a sign (each checked against OpenSSH 9.2's sshd -T).
+    ['\f2m', 120],
+    ['+3m', 180],
+    ['-0', 0],
+    ['1m\f30s', 90],
+    ['\v7', 7],
   ])('convtime(%j) = %d', (text, seconds) => {
     expect(convtime(text)).toBe(seconds);
   });
 
-  test.each([[''], ['m5'], ['5x'], ['-1'], ['1.5m'], ['99999999999']])('convtime(%j) is rejected', (text) => {
+  test.each([[''], ['m5'], ['5x'], ['-1'], ['-5m'], ['+0x1'], ['1.5m'], ['99999999999']])('convtime(%j) is rejected', (text) => {
     expect(convtime(text)).toBeNull();
   });
 
@@ -50,6 +56,11 @@ describe('convtime and normalizeValue', () => {
     expect(normalizeValue('ClientAliveInterval', '4m58s')).toBe('298');
     expect(normalizeValue('clientaliveinterval', '300')).toBe('300');
     expect(normalizeValue('ClientAliveCountMax', '05')).toBe('5');
+    // strtonum(): leading isspace() (a form feed is not a separator to sshd) and a sign.
+    expect(normalizeValue('ClientAliveCountMax', '\f07')).toBe('7');
+    expect(normalizeValue('ClientAliveCountMax', '+7')).toBe('7');
+    expect(normalizeValue('ClientAliveCountMax', '-0')).toBe('0');
+    expect(normalizeValue('ClientAliveCountMax', '-3')).toBe('-3');
     expect(normalizeValue('TCPKeepAlive', 'Yes')).toBe('yes');
     expect(normalizeValue('KeepAlive', 'NO')).toBe('no');
     expect(normalizeValue('ServerAliveInterval', '4m')).toBe('240');

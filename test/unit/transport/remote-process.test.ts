@@ -57,6 +57,23 @@ describe('process marker', () => {
     });
   }
 
+  it.each(['dash', 'bash'])('a command line of quoted words fleet builds replaces the marker shell (exec): same pid, one process fewer (%s)', async (shell) => {
+    const line = `sh -c 'echo "$$"; printf '\\''%s\\n'\\'' "it'\\''s"'`;
+    expect(withProcessMarker(line)).toContain('; exec sh -c');
+    const child = runLikeSshd(shell, withProcessMarker(line));
+    const r = await collect(child);
+    const { pgid } = splitProcessMarker(r.stderr);
+    expect(pgid).toBe(child.pid);
+    expect(r.stdout).toBe(`${child.pid}\nit's\n`);
+  });
+
+  it('anything else is run, not exec-ed: builtins, operators, unquoted shell syntax', () => {
+    for (const line of ['cd /tmp', 'sh -c x; rm -rf /', "sh -c 'a''b'", 'true && false', 'sh -c $(id)', "sudo -n sh -c 'x' | cat"]) {
+      expect(withProcessMarker(line), line).not.toContain('; exec ');
+    }
+    expect(withProcessMarker('true')).toContain('; exec true');
+  });
+
   it.each(['dash', 'bash'])('killGroupCommand ends the command and everything it started (run by %s)', async (killer) => {
     const child = runLikeSshd('bash', withProcessMarker('sleep 1000 & sleep 1000; echo never'));
     const firstLine = await new Promise<string>((resolve) => child.stderr!.once('data', (b: Buffer) => resolve(b.toString())));
