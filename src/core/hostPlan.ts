@@ -9,12 +9,11 @@ import type { EffectiveEntry, FileEdit } from './sshd/index.js';
 import { SSH_CLIENT_DEFAULTS } from './sshclient/index.js';
 import { normalizeValue, planSshd, SSHD_DEFAULTS } from './sshd/index.js';
 
-/** A file write the apply engine performs, with the owner and mode it must end up with. */
-export interface PlannedFile extends FileEdit {
-  uid: number;
-  gid: number;
-  mode: number;
-}
+/**
+ * A file write the apply engine performs. It keeps the live file's owner and mode (a new file
+ * takes the main config's), copied on the host at write time with `cp -p`.
+ */
+export type PlannedFile = FileEdit;
 
 export interface HostPlan {
   files: PlannedFile[];
@@ -27,15 +26,9 @@ export interface HostPlan {
   drift: string[];
 }
 
-const NEW_FILE_OWNER = { uid: 0, gid: 0, mode: 0o644 };
-
 export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd'>): HostPlan {
   const sshd = planSshd(facts.tree, policy.sshd);
-  const mainMeta = facts.meta.get(facts.tree.main) ?? NEW_FILE_OWNER;
-  const files = sshd.edits.map((edit): PlannedFile => {
-    const meta = facts.meta.get(edit.path) ?? { uid: mainMeta.uid, gid: mainMeta.gid, mode: mainMeta.mode };
-    return { ...edit, uid: meta.uid, gid: meta.gid, mode: meta.mode };
-  });
+  const files: PlannedFile[] = sshd.edits;
 
   const promised: Record<string, string> = {};
   const explain: string[] = [];

@@ -131,7 +131,7 @@ export function tempPathFor(target: string, runId: string): string {
  * path goes into the lock's `temps` list BEFORE the file exists: a run that dies from here on
  * leaves the list, and the next run removes what it names (see `abandonScript`).
  */
-export function writeCandidatesScript(files: readonly PlannedFile[], runId: string): string {
+export function writeCandidatesScript(files: readonly PlannedFile[], runId: string, main: string): string {
   const lines = ['umask 077'];
   const temps = files.map((f) => tempPathFor(f.path, runId));
   const cleanup = temps.map((t) => `rm -f ${quote(t)}`).join('; ');
@@ -141,10 +141,9 @@ export function writeCandidatesScript(files: readonly PlannedFile[], runId: stri
     // Apply always holds the lock here; without one (a bare script) there is nothing to record into.
     lines.push(`[ -d ${LOCK_DIR} ] && echo ${quote(b64(temps[i] as string))} >> ${LOCK_DIR}/temps`);
     lines.push(`${ensureDir(dirOf(f.path))} || ${fail}`);
-    // The candidate takes its owner and mode before its content: from the target itself with
-    // \`cp -p\` (one fork for both), or as planned for a new file. \`>\` then keeps them.
-    if (f.before !== null) lines.push(`cp -p ${quote(f.path)} ${t} || ${fail}`);
-    else lines.push(`: > ${t} && chown ${f.uid}:${f.gid} ${t} && chmod ${f.mode.toString(8)} ${t} || ${fail}`);
+    // The candidate takes its owner and mode before its content, with \`cp -p\` (one process
+    // for both): from its target, or from the main config for a new file. \`>\` then keeps them.
+    lines.push(`cp -p ${quote(f.before !== null ? f.path : main)} ${t} || ${fail}`);
     lines.push(writeFile(temps[i] as string, f.after, fail));
   });
   lines.push(`echo ${MARK}written`);

@@ -15,7 +15,7 @@ export interface Frame {
   tag: string;
   /** The header after the tag, split on spaces. */
   args: string[];
-  /** The header after the tag, unsplit: a path at the end of a header is `rest` minus the fields before it. */
+  /** The header after the tag, unsplit (a path in a header is all of it). */
   rest: string;
   payload: Buffer;
 }
@@ -44,17 +44,4 @@ export function parseFrames(output: string): Frame[] {
   }
   flush();
   return frames;
-}
-
-/** Splits `n` space-separated fields off the front of a header; the remainder is kept whole (a path). */
-export function fieldsThenPath(rest: string, n: number): { fields: string[]; path: string } | null {
-  const fields: string[] = [];
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const space = rest.indexOf(' ', at);
-    if (space === -1) return null;
-    fields.push(rest.slice(at, space));
-    at = space + 1;
-  }
-  return { fields, path: rest.slice(at) };
 }

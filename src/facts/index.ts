@@ -11,9 +11,9 @@ import type { ExecResult, Transport } from '../transport/types.js';
 import { readProbe, type ProbedFile, type ProbeReport } from './probe.js';
 import { chooseReload } from './reload.js';
 import { factsScript, followUpScript } from './script.js';
-import type { FileMeta, HostFacts } from './types.js';
+import type { HostFacts } from './types.js';
 
-export type { FileMeta, HostFacts, ReloadMethod } from './types.js';
+export type { HostFacts, ReloadMethod } from './types.js';
 
 /** sshd's compiled-in default PidFile on Debian, Ubuntu, RHEL and Alpine. */
 const DEFAULT_PID_FILE = '/run/sshd.pid';
@@ -73,11 +73,6 @@ async function readFacts(t: Transport, result: ExecResult): Promise<HostFacts> {
   await closeIncludes(t, report, fail);
 
   const tree = buildTree(host.sshdConfigPath, report, fail);
-  const meta = new Map<string, FileMeta>();
-  for (const path of tree.files.keys()) {
-    const file = report.files.get(path);
-    if (file) meta.set(path, file.meta);
-  }
   const effective = report.effective;
   const effectiveError = effective === null ? report.effectiveError : null;
   const configError = effective === null && effectiveError === null ? (report.configError ?? 'sshd -T failed without a message') : null;
@@ -86,7 +81,6 @@ async function readFacts(t: Transport, result: ExecResult): Promise<HostFacts> {
     sshdBinary: report.sshdBinary,
     sshdVersion: report.sshdVersion ?? bannerVersion(t) ?? 'unknown',
     tree,
-    meta,
     effective,
     configError,
     effectiveError,

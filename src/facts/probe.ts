@@ -1,15 +1,13 @@
 /**
  * Reads the facts probe's frames into plain data. Pure: tested on recorded probe output.
  */
-import { fieldsThenPath, parseFrames } from './frames.js';
+import { parseFrames } from './frames.js';
 import { parseUnitStates, type ReloadProbes } from './reload.js';
 import { parseConfigError, parseSshdT, parseSshdVersion } from './sshd-output.js';
-import type { FileMeta } from './types.js';
 
-/** One file as the probe read it: exact bytes and owner/mode. */
+/** One file as the probe read it: its exact bytes. */
 export interface ProbedFile {
   bytes: Buffer;
-  meta: FileMeta;
 }
 
 /** Everything one probe run reported. */
@@ -75,14 +73,9 @@ export function readProbe(output: string): ProbeReport {
         if (a0 === '0') report.effectiveError = parseConfigError(text());
         else report.configError = parseConfigError(text());
         break;
-      case 'file': {
-        // `stat -c '%u %g %a %n'`: three numbers, then the path as given.
-        const header = fieldsThenPath(frame.rest, 3);
-        if (header === null) break;
-        const meta = parseMeta(header.path, header.fields);
-        report.files.set(header.path, meta ? { bytes: frame.payload, meta } : null);
+      case 'file':
+        report.files.set(frame.rest, { bytes: frame.payload });
         break;
-      }
       case 'nofile':
         report.files.set(frame.rest, null);
         break;
@@ -109,11 +102,4 @@ export function readProbe(output: string): ProbeReport {
     }
   }
   return report;
-}
-
-function parseMeta(path: string, [uid, gid, mode]: string[]): FileMeta | null {
-  if (uid === undefined || gid === undefined || mode === undefined) return null;
-  if (!/^\d+$/.test(uid) || !/^\d+$/.test(gid) || !/^[0-7]+$/.test(mode)) return null;
-  // stat %a prints the permission bits (and setuid/sticky bits) in octal.
-  return { path, uid: Number(uid), gid: Number(gid), mode: parseInt(mode, 8) & 0o7777 };
 }

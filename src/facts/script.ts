@@ -3,10 +3,9 @@
  * needs in a framed format (see frames.ts). One round trip instead of a dozen is what
  * keeps `fleet check` close to the cost of a bare `ssh host sshd -T`.
  *
- * Portability: dash, bash and busybox sh (Alpine). Only POSIX sh plus `base64`, `stat -c`,
- * `sed`, `tr` (all in coreutils and busybox). Every value from fleet enters as a quoted
- * literal; values read from the host (Include patterns) are only ever glob-expanded,
- * never evaluated, because word expansion of a variable does not run command substitution.
+ * Portability: dash, bash and busybox sh (Alpine). Only POSIX sh plus `base64` (coreutils
+ * and busybox). Every value from fleet enters as a quoted literal, Include patterns fleet
+ * read off the host included; those are only ever glob-expanded, never evaluated.
  */
 import { quote } from '../core/shell.js';
 
@@ -16,20 +15,24 @@ import { quote } from '../core/shell.js';
  */
 export const SSHDIR = '/etc/ssh';
 
-/** How many levels of Include the shell follows before leaving the rest to a second round trip. */
+/** How many levels of Include below the drop-ins the shell follows before leaving the rest to a follow-up probe. */
 const SHELL_INCLUDE_DEPTH = 4;
 
 // Shared helpers. Headers carry paths raw as the rest of the line (paths never hold a
 // newline here: the lists below are newline-separated too); file bytes go through base64.
-// Every fork counts (`fleet check` must cost at most 1.25× a bare `sshd -T` over SSH), so
-// parsing happens in shell builtins where it can, and the files of one Include level share
-// one `stat` and one `sed`: the only fork per file is its `base64`.
+// Every process counts (`fleet check` must cost at most 1.25× a bare `sshd -T` over SSH, and
+// each fork and exec costs the host about a fifth of that `sshd -T`), so the only process per
+// file is its `base64`: owner and mode are not read (apply copies them from the live file with
+// `cp -p`). The main file is not scanned for Include lines: the probe reads the drop-ins of
+// the layout nearly every distribution ships (`Include /etc/ssh/sshd_config.d/*.conf`), and
+// fleet's own parser finds every Include in the main file, so a follow-up probe fetches what
+// that guess missed. Drop-ins, when there are any, are scanned with one `sed` per level, so
+// what they include (RHEL's crypto policy) comes in the same round trip.
 // `expand` globs one pattern with IFS empty (no field splitting) and globbing on, like sshd's
-// glob(3); `walk` prints the files in $todo and follows their plain Include lines a few levels
-// deep. Quoted Include arguments are left to fleet's own parser and a follow-up probe.
-// A file that vanishes between its `stat` and its read is reported as missing (`@@nofile`
-// after its header); one whose `stat` fails is not reported at all and the follow-up probe
-// asks again.
+// glob(3); `emit_files` prints the files in $todo and leaves them in $got; `walk` follows
+// the plain Include lines of $todo's files a few levels deep (quoted arguments are left to
+// fleet's parser and a follow-up). A file that vanishes between the test and its read is
+// reported as missing (`@@nofile` after its header).
 const HELPERS = `
 nl='
 '
@@ -48,23 +51,27 @@ expand() {
   set -f
   IFS=$nl
 }
+emit_files() {
+  got=''
+  for f in $todo; do
+    case $seen in *"$nl$f$nl"*) continue ;; esac
+    seen="$seen$f$nl"
+    if [ -f "$f" ] && [ -r "$f" ]; then
+      printf '@@file %s\\n' "$f"
+      if base64 < "$f" 2>/dev/null; then got="$got$f$nl"; else printf '@@nofile %s\\n' "$f"; fi
+    else
+      printf '@@nofile %s\\n' "$f"
+    fi
+  done
+}
 walk() {
   depth=0
   while [ -n "$todo" ] && [ "$depth" -lt ${SHELL_INCLUDE_DEPTH} ]; do
+    emit_files
     next=''
     set --
-    for f in $todo; do
-      case $seen in *"$nl$f$nl"*) continue ;; esac
-      seen="$seen$f$nl"
-      if [ -f "$f" ] && [ -r "$f" ]; then set -- "$@" "$f"; else printf '@@nofile %s\\n' "$f"; fi
-    done
+    for f in $got; do set -- "$@" "$f"; done
     if [ $# -gt 0 ]; then
-      metas=$(stat -c '%u %g %a %n' "$@" 2>/dev/null)
-      for m in $metas; do
-        f=\${m#* * * }
-        printf '@@file %s\\n' "$m"
-        base64 < "$f" 2>/dev/null || printf '@@nofile %s\\n' "$f"
-      done
       pats=$(sed -n -e 's/[[:space:]]#.*$//' -e 's/^[[:space:]]*[Ii][Nn][Cc][Ll][Uu][Dd][Ee][[:space:]=][[:space:]=]*//p' "$@" 2>/dev/null)
       IFS=$ws
       for p in $pats; do
@@ -137,6 +144,10 @@ IFS=$nl
 set -f
 seen=$nl
 todo=$cfg
+emit_files
+next=''
+expand "$cfg.d/*.conf"
+todo=$next
 walk
 unset IFS
 set +f
@@ -161,8 +172,8 @@ printf '@@end\\n'
 }
 
 /**
- * The follow-up probe for what the first one could not see: Include patterns it skipped
- * (quoted ones, or nested deeper than it follows) and matched files it did not print.
+ * The follow-up probe for what the first one did not fetch: Include patterns fleet found in
+ * the files read so far that no probe has globbed yet, and matched files not yet printed.
  */
 export function followUpScript(patterns: readonly string[], files: readonly string[]): string {
   const globs = patterns.map((p) => `expand ${quote(p)}`).join('\n');

@@ -2,15 +2,6 @@
 import type { ConfigTree } from '../core/sshd/types.js';
 import type { ReloadMethod } from './reload.js';
 
-/** Owner and permission bits of a config file, so a rewrite keeps them. */
-export interface FileMeta {
-  path: string;
-  uid: number;
-  gid: number;
-  /** permission bits, e.g. 0o600 */
-  mode: number;
-}
-
 /** Everything the planner and the apply engine need to know about one host's sshd. */
 export interface HostFacts {
   /** host.sshdBinary, or the one found on the host (`command -v sshd`, /usr/sbin/sshd, …). */
@@ -19,8 +10,6 @@ export interface HostFacts {
   sshdVersion: string;
   /** The main file (host.sshdConfigPath) and every file it includes, recursively. */
   tree: ConfigTree;
-  /** Owner and mode of every file in `tree`. */
-  meta: ReadonlyMap<string, FileMeta>;
   /** Parsed `sshd -T` (lowercased keyword → first value); null when sshd rejects its config. */
   effective: Record<string, string> | null;
   /** sshd -t's message when the LIVE config is rejected (then `effective` is null). */

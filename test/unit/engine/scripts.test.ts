@@ -23,7 +23,7 @@ describe('remote scripts, run by a real sh', () => {
     const target = join(dir, 'it\'s $(touch pwned) `x`; "q".conf');
     writeFileSync(target, 'old\n', { mode: 0o640 });
     const after = `Port 22\r\nClientAliveInterval 298\n# tail with no newline \\n $HOME FLEET_B64_END\n${'x'.repeat(6000)}`;
-    const out = sh(writeCandidatesScript([{ path: target, before: 'old\n', after, diff: '', uid: 0, gid: 0, mode: 0o600 }], 'run1'));
+    const out = sh(writeCandidatesScript([{ path: target, before: 'old\n', after, diff: '' }], 'run1', '/nonexistent/main'));
     expect(parseMarkers(out).seen.map((s) => s.name)).toEqual(['written']);
     const temp = tempPathFor(target, 'run1');
     expect(temp.startsWith(join(dir, '.'))).toBe(true);
@@ -33,9 +33,11 @@ describe('remote scripts, run by a real sh', () => {
     expect(() => statSync(join(dir, 'pwned'))).toThrow();
   });
 
-  it('a new file\'s candidate gets the planned mode, in a folder created for it', () => {
+  it('a new file\'s candidate takes the main config\'s mode, in a folder created for it', () => {
     const target = join(dir, 'new-dir', 'sub', 'fresh.conf');
-    const out = sh(writeCandidatesScript([{ path: target, before: null, after: 'A 1\n', diff: '', uid: process.getuid!(), gid: process.getgid!(), mode: 0o604 }], 'run2'));
+    const main = join(dir, 'main-config');
+    writeFileSync(main, 'Port 22\n', { mode: 0o604 });
+    const out = sh(writeCandidatesScript([{ path: target, before: null, after: 'A 1\n', diff: '' }], 'run2', main));
     expect(parseMarkers(out).seen.map((s) => s.name)).toEqual(['written']);
     const temp = tempPathFor(target, 'run2');
     expect(readFileSync(temp, 'utf8')).toBe('A 1\n');
@@ -44,7 +46,7 @@ describe('remote scripts, run by a real sh', () => {
 
   it('a candidate whose target vanished since the facts were read is not written', () => {
     const target = join(dir, 'vanished.conf');
-    const out = sh(writeCandidatesScript([{ path: target, before: 'x', after: 'y', diff: '', uid: 0, gid: 0, mode: 0o644 }], 'run3'));
+    const out = sh(writeCandidatesScript([{ path: target, before: 'x', after: 'y', diff: '' }], 'run3', '/nonexistent/main'));
     expect(parseMarkers(out).seen.map((s) => s.name)).toEqual(['fail']);
     expect(() => statSync(tempPathFor(target, 'run3'))).toThrow();
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fieldsThenPath, parseFrames } from '../../../src/facts/frames.js';
+import { parseFrames } from '../../../src/facts/frames.js';
 
 /** Base64 wrapped at 76 columns, as coreutils and busybox `base64` print it. */
 function wrapped(bytes: Buffer): string {
@@ -10,11 +10,11 @@ function wrapped(bytes: Buffer): string {
 
 describe('parseFrames', () => {
   it('splits headers and payloads and ignores noise before the first header', () => {
-    const out = `motd noise\n@@uid 0\n@@file 0 0 644 /etc/ssh/my dir/x\n${wrapped(Buffer.from('A\r\nB'))}@@end\n`;
+    const out = `motd noise\n@@uid 0\n@@file /etc/ssh/my dir/x\n${wrapped(Buffer.from('A\r\nB'))}@@end\n`;
     const frames = parseFrames(out);
     expect(frames.map((f) => f.tag)).toEqual(['uid', 'file', 'end']);
     expect(frames[0]!.args).toEqual(['0']);
-    expect(fieldsThenPath(frames[1]!.rest, 3)).toEqual({ fields: ['0', '0', '644'], path: '/etc/ssh/my dir/x' });
+    expect(frames[1]!.rest).toBe('/etc/ssh/my dir/x');
     expect(frames[1]!.payload.toString('latin1')).toBe('A\r\nB');
     expect(frames[2]!.payload.length).toBe(0);
   });
@@ -30,14 +30,9 @@ describe('parseFrames', () => {
     );
   });
 
-  it('fieldsThenPath keeps spaces in the path and refuses a short header', () => {
-    expect(fieldsThenPath('1 2 3  two  spaces ', 3)).toEqual({ fields: ['1', '2', '3'], path: ' two  spaces ' });
-    expect(fieldsThenPath('1 2', 3)).toBeNull();
-  });
-
   it('tolerates CRLF line ends on the frame lines themselves', () => {
-    const frames = parseFrames(`@@file 0 0 644 /x\r\n${Buffer.from('port 22\n').toString('base64')}\r\n@@T 0\r\nport 22\r\n@@end\r\n`);
-    expect(frames[0]!.args).toEqual(['0', '0', '644', '/x']);
+    const frames = parseFrames(`@@file /x\r\n${Buffer.from('port 22\n').toString('base64')}\r\n@@T 0\r\nport 22\r\n@@end\r\n`);
+    expect(frames[0]!.rest).toBe('/x');
     expect(frames[0]!.payload.toString()).toBe('port 22\n');
     expect(frames[1]!.payload.toString()).toBe('port 22');
   });

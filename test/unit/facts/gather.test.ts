@@ -49,15 +49,16 @@ function tree(name: string, files: Record<string, string | Buffer>): string {
 
 describe('gatherFacts through a local shell', () => {
   for (const shell of ['dash', 'bash', 'busybox']) {
-    it(`reads exact bytes, includes and sshd -T in one round trip (${shell})`, async () => {
+    it(`reads exact bytes, the drop-ins, what they include and sshd -T in one round trip (${shell})`, async () => {
+      // The layout distributions ship: the main file includes <main>.d/*.conf.
       const root = tree(`basic-${shell}`, {
-        'sshd_config': `HostKey ${dir}/hostkey\r\nInclude ${dir}/basic-${shell}/conf.d/*.conf # drop-ins\r\nClientAliveInterval 5`,
-        'conf.d/20-b.conf': 'ClientAliveCountMax 7\n',
-        'conf.d/10-a.conf': `ClientAliveInterval 42\nInclude=${dir}/basic-${shell}/deep/one.inc\n`,
-        'conf.d/ignored.txt': 'TCPKeepAlive no\n',
+        'sshd_config': `HostKey ${dir}/hostkey\r\nInclude ${dir}/basic-${shell}/sshd_config.d/*.conf # drop-ins\r\nClientAliveInterval 5`,
+        'sshd_config.d/20-b.conf': 'ClientAliveCountMax 7\n',
+        'sshd_config.d/10-a.conf': `ClientAliveInterval 42\nInclude=${dir}/basic-${shell}/deep/one.inc\n`,
+        'sshd_config.d/ignored.txt': 'TCPKeepAlive no\n',
         'deep/one.inc': 'TCPKeepAlive no\n',
       });
-      chmodSync(join(root, 'conf.d/20-b.conf'), 0o600);
+      chmodSync(join(root, 'sshd_config.d/20-b.conf'), 0o600);
       const t = new LocalTransport({ sshdConfigPath: join(root, 'sshd_config') }, shells[shell]);
       const facts = await gatherFacts(t);
 
@@ -71,19 +72,30 @@ describe('gatherFacts through a local shell', () => {
       expect(facts.effective?.['tcpkeepalive']).toBe('no');
       expect(facts.tree.main).toBe(join(root, 'sshd_config'));
       expect(facts.tree.files.get(join(root, 'sshd_config'))).toBe(
-        `HostKey ${dir}/hostkey\r\nInclude ${dir}/basic-${shell}/conf.d/*.conf # drop-ins\r\nClientAliveInterval 5`,
+        `HostKey ${dir}/hostkey\r\nInclude ${dir}/basic-${shell}/sshd_config.d/*.conf # drop-ins\r\nClientAliveInterval 5`,
       );
       expect([...facts.tree.files.keys()].sort()).toEqual(
-        ['sshd_config', 'conf.d/10-a.conf', 'conf.d/20-b.conf', 'deep/one.inc'].map((f) => join(root, f)).sort(),
+        ['sshd_config', 'sshd_config.d/10-a.conf', 'sshd_config.d/20-b.conf', 'deep/one.inc'].map((f) => join(root, f)).sort(),
       );
-      expect([...(facts.tree.globs.get(`${root}/conf.d/*.conf`) ?? [])].sort()).toEqual(
-        [join(root, 'conf.d/10-a.conf'), join(root, 'conf.d/20-b.conf')],
+      expect([...(facts.tree.globs.get(`${root}/sshd_config.d/*.conf`) ?? [])].sort()).toEqual(
+        [join(root, 'sshd_config.d/10-a.conf'), join(root, 'sshd_config.d/20-b.conf')],
       );
-      expect(facts.meta.get(join(root, 'conf.d/20-b.conf'))).toEqual({ path: join(root, 'conf.d/20-b.conf'), uid: 0, gid: 0, mode: 0o600 });
-      expect(facts.meta.get(join(root, 'sshd_config'))?.mode).toBe(0o644);
       expect(facts.pidFile).toBe('/run/sshd.pid');
     });
   }
+
+  it('an Include in the main file of anything but its drop-in folder costs one follow-up, and is read', async () => {
+    const root = tree('own-layout', {
+      'sshd_config': `HostKey ${dir}/hostkey\nInclude ${dir}/own-layout/site/*.conf\n`,
+      'site/keepalive.conf': `ClientAliveInterval 33\nInclude ${dir}/own-layout/more.inc\n`,
+      'more.inc': 'ClientAliveCountMax 9\n',
+    });
+    const t = new LocalTransport({ sshdConfigPath: join(root, 'sshd_config') });
+    const facts = await gatherFacts(t);
+    expect(t.commands).toHaveLength(2);
+    expect(facts.effective?.['clientaliveinterval']).toBe('33');
+    expect(facts.tree.files.get(join(root, 'more.inc'))).toBe('ClientAliveCountMax 9\n');
+  });
 
   it('follows what the shell cannot: a quoted Include with a space, then nesting past its depth', async () => {
     const root = tree('quoted', {
@@ -100,9 +112,10 @@ describe('gatherFacts through a local shell', () => {
     expect(facts.effective?.['clientaliveinterval']).toBe('77');
     expect(facts.tree.files.get(join(root, 'l5.inc'))).toBe('ClientAliveInterval 77\n');
     expect(facts.tree.globs.get(`${root}/my dir/*.conf`)).toEqual([join(root, 'my dir/a.conf')]);
-    // One probe, then follow-ups only for what it could not see.
+    // One probe, then follow-ups only for what it could not see: the quoted pattern, then the
+    // shell follows the chain below it a few levels per round trip.
     expect(t.commands.length).toBeGreaterThanOrEqual(2);
-    expect(t.commands.length).toBeLessThanOrEqual(3);
+    expect(t.commands.length).toBeLessThanOrEqual(4);
   });
 
   it('reports a live config that sshd rejects, with sshd -t’s message, and no effective values', async () => {

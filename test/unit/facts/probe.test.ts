@@ -27,8 +27,7 @@ describe('readProbe on recorded lab output', () => {
     expect(r.sshdVersion).toMatch(/^OpenSSH_9\.2/);
     expect(r.configError).toBeNull();
     expect(r.effective?.['clientaliveinterval']).toMatch(/^\d+$/);
-    const main = r.files.get('/etc/ssh/sshd_config');
-    expect(main?.meta).toEqual({ path: '/etc/ssh/sshd_config', uid: 0, gid: 0, mode: 0o644 });
+    expect(r.files.get('/etc/ssh/sshd_config')?.bytes.toString('utf8')).toMatch(/\S/);
     expect(r.reload).toMatchObject({ systemd: false, openrc: false, pidAlive: true });
   });
 
@@ -49,16 +48,23 @@ describe('readProbe on recorded lab output', () => {
     expect(r.effective?.['clientaliveinterval']).toBe('120');
   });
 
-  it('nested-include: the relative pattern resolves under /etc/ssh and the nested file is fetched', () => {
+  it('nested-include: the first probe reads the main file and the standard drop-in folder, not the main file\'s own conf.d (fleet asks again for that)', () => {
     const r = readProbe(recorded('nested-include'));
-    expect(r.globs.get('/etc/ssh/conf.d/*.conf')).toContain('/etc/ssh/conf.d/10-hardening.conf');
-    expect(r.files.get('/etc/ssh/conf.d/keepalive.inc')).toBeTruthy();
+    expect([...r.globs.keys()]).toEqual(['/etc/ssh/sshd_config.d/*.conf']);
+    expect(r.files.has('/etc/ssh/conf.d/10-hardening.conf')).toBe(false);
   });
 
-  it('no-include: a single file and no globs', () => {
+  it('ubuntu-cloud: the drop-ins come in the first probe', () => {
+    const r = readProbe(recorded('ubuntu-cloud'));
+    const dropIns = r.globs.get('/etc/ssh/sshd_config.d/*.conf') ?? [];
+    expect(dropIns.length).toBeGreaterThan(0);
+    for (const p of dropIns) expect(r.files.get(p)?.bytes.length, p).toBeGreaterThan(0);
+  });
+
+  it('no-include: the main file, and the drop-in folder globbed on the chance', () => {
     const r = readProbe(recorded('no-include'));
-    expect(r.globs.size).toBe(0);
-    expect([...r.files.keys()]).toEqual(['/etc/ssh/sshd_config']);
+    expect([...r.globs.keys()]).toEqual(['/etc/ssh/sshd_config.d/*.conf']);
+    expect([...r.files.keys()].filter((p) => r.files.get(p))).toEqual(['/etc/ssh/sshd_config']);
   });
 });
 
@@ -86,7 +92,7 @@ describe('readProbe on hand-made output', () => {
   });
 
   it('a file that vanished between its stat and its read is missing, not empty', () => {
-    const r = readProbe(['@@uid 0', '@@file 0 0 644 /etc/ssh/gone.conf', '@@nofile /etc/ssh/gone.conf', '@@end'].join('\n'));
+    const r = readProbe(['@@uid 0', '@@file /etc/ssh/gone.conf', '@@nofile /etc/ssh/gone.conf', '@@end'].join('\n'));
     expect(r.files.has('/etc/ssh/gone.conf')).toBe(true);
     expect(r.files.get('/etc/ssh/gone.conf')).toBeNull();
   });
@@ -98,12 +104,11 @@ describe('readProbe on hand-made output', () => {
     expect(r.configError).toBe('/etc/ssh/sshd_config line 12: Bad configuration option: Foo');
   });
 
-  it('output cut short is not complete; a missing sshd is reported; a bad stat line gives no file', () => {
-    const r = readProbe(`@@uid 1000\n@@nosshd \n@@file 0 0 /etc/ssh/x\n${b64('text')}\n`);
+  it('output cut short is not complete; a missing sshd is reported; a file is its path and bytes', () => {
+    const r = readProbe(`@@uid 1000\n@@nosshd \n@@file /etc/ssh/my x.conf\n${b64('text')}\n`);
     expect(r.complete).toBe(false);
     expect(r.uid).toBe(1000);
     expect(r.sshdBinary).toBeNull();
-    expect(r.files.has('/etc/ssh/x')).toBe(false);
-    expect(readProbe('@@file 0 0 rw-r /etc/ssh/y\n@@end\n').files.get('/etc/ssh/y')).toBeNull();
+    expect(r.files.get('/etc/ssh/my x.conf')?.bytes.toString()).toBe('text');
   });
 });
