@@ -16,7 +16,7 @@ import { ansibleVersion, ensureAnsible, runAnsible, writeAnsibleFiles } from './
 import { bareOpenSsh, ssh2Floor } from './floors.js';
 import { freezeFleetBuild, runFleet, writeFleetPolicy } from './fleet.js';
 import { countAccepting, countConverged, withFreshLab } from './hosts.js';
-import { bestOf, renderResults, renderRun, type BenchRun, type Machine, type Row } from './results.js';
+import { bestOf, renderResults, renderRun, roundTargets, type BenchRun, type Machine, type Row } from './results.js';
 
 const BENCH_DIR = fileURLToPath(new URL('../../bench/', import.meta.url));
 const RESULTS_DIR = join(BENCH_DIR, 'results');
@@ -124,6 +124,7 @@ async function bench(opts: Options, invocation: string): Promise<BenchRun> {
   const analysis: string[] = [];
   const work = mkdtempSync(join(os.tmpdir(), 'fleet-bench-'));
   let rows: Row[];
+  let perRound: (number | null)[][] = [];
   try {
     freezeFleetBuild(work);
     const rounds: Row[][] = [];
@@ -132,6 +133,7 @@ async function bench(opts: Options, invocation: string): Promise<BenchRun> {
       rounds.push(await round(opts, work, playbookBin, i));
     }
     rows = bestOf(rounds);
+    perRound = roundTargets(rounds);
     if (playbookBin) notes.push('Ansible: `gather_facts: false` and `ansible_python_interpreter` set, so it neither gathers facts nor discovers Python: the fastest way to write this playbook, not the default.');
     else notes.push(`Ansible was not run at ${opts.hosts} hosts (--no-ansible).`);
     if (opts.analysis) {
@@ -146,7 +148,7 @@ async function bench(opts: Options, invocation: string): Promise<BenchRun> {
   }
   // The saved run keeps the figures, not the tools' output (a 500-host JSON report is megabytes).
   const figures = rows.map((r) => ({ ...r, cost: { ...r.cost, stdout: '', stderr: '' } }));
-  return { date: new Date().toISOString(), hosts: opts.hosts, forks: opts.forks, repeat: opts.repeat, command: invocation, build, machine, rows: figures, analysis, notes };
+  return { date: new Date().toISOString(), hosts: opts.hosts, forks: opts.forks, repeat: opts.repeat, command: invocation, build, machine, rows: figures, roundTargets: perRound, analysis, notes };
 }
 
 /** Where fleet's time goes: a CPU profile of an apply, `fleet check` taken apart, and per-host exec counts. */

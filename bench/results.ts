@@ -49,6 +49,8 @@ export interface BenchRun {
   build?: string;
   machine: Machine;
   rows: Row[];
+  /** The targets' ratios within each round (fleet and its reference from the same round); absent in runs saved before. */
+  roundTargets?: (number | null)[][];
   /** Where fleet's time goes: exec counts, profile summary. Markdown lines. */
   analysis: string[];
   notes: string[];
@@ -75,12 +77,12 @@ export function bestOf(rounds: readonly (readonly Row[])[]): Row[] {
   });
 }
 
-export function find(run: BenchRun, tool: Tool, phase: Phase, label?: string): Row | undefined {
+export function find(run: Pick<BenchRun, 'rows'>, tool: Tool, phase: Phase, label?: string): Row | undefined {
   return run.rows.find((r) => r.tool === tool && r.phase === phase && (label === undefined || r.label === label) && r.failure === undefined);
 }
 
 /** The ssh2 floor: the faster of the measured ssh2 variants that succeeded. */
-export function ssh2Floor(run: BenchRun): Row | undefined {
+export function ssh2Floor(run: Pick<BenchRun, 'rows'>): Row | undefined {
   return run.rows.filter((r) => r.tool === 'ssh2' && r.failure === undefined).sort((a, b) => a.cost.wallMs - b.cost.wallMs)[0];
 }
 
@@ -98,12 +100,17 @@ function ratio(what: string, num: Row | undefined, den: Row | undefined, limit: 
 }
 
 /** The issue's targets for one run (wall time ratios). */
-export function targets(run: BenchRun): Target[] {
+export function targets(run: Pick<BenchRun, 'rows'>): Target[] {
   return [
     ratio('fleet check ÷ minimal ssh2 script', find(run, 'fleet', 'check'), ssh2Floor(run), 1.25),
     ratio('fleet apply ÷ Ansible apply', find(run, 'fleet', 'apply'), find(run, 'ansible', 'apply'), 0.2),
     ratio('fleet second apply ÷ Ansible second apply', find(run, 'fleet', 'second'), find(run, 'ansible', 'second'), 0.15),
   ];
+}
+
+/** The targets' ratios within each round: each round's fleet run against the same round's reference. */
+export function roundTargets(rounds: readonly (readonly Row[])[]): (number | null)[][] {
+  return rounds.map((rows) => targets({ rows: [...rows] }).map((t) => t.ratio ?? null));
 }
 
 function figures(r: Row, n: number): string[] {
@@ -157,10 +164,15 @@ export function renderRun(run: BenchRun): string {
     const by = (d: Row | undefined): string => fmtRatio(d ? r.cost.wallMs / d.cost.wallMs : undefined);
     out.push(`| ${r.label} | ${by(ssh)} | ${by(ssh2)} | ${by(ssh2nd)} | ${by(ansibleOf[r.phase])} |`);
   }
-  out.push('', '### Targets', '', '| target | measured | limit | met |', '|---|---:|---:|---|');
-  for (const t of targets(run)) {
-    out.push(`| ${t.what} | ${fmtRatio(t.ratio)} | ≤ ${t.limit}× | ${t.ratio === undefined ? `not measured: ${t.missing}` : t.ratio <= t.limit ? 'yes' : '**no**'} |`);
-  }
+  const perRound = run.roundTargets ?? [];
+  const shown = perRound.length > 1;
+  out.push('', '### Targets', '', `| target | measured | limit | met |${shown ? ' round by round | met in |' : ''}`, `|---|---:|---:|---|${shown ? '---|---:|' : ''}`);
+  targets(run).forEach((t, i) => {
+    const each = perRound.map((r) => r[i] ?? null);
+    const rounds = shown ? ` ${each.map((x) => fmtRatio(x ?? undefined)).join(', ')} | ${each.filter((x) => x !== null && x <= t.limit).length} of ${each.length} rounds |` : '';
+    out.push(`| ${t.what} | ${fmtRatio(t.ratio)} | ≤ ${t.limit}× | ${t.ratio === undefined ? `not measured: ${t.missing}` : t.ratio <= t.limit ? 'yes' : '**no**'} |${rounds}`);
+  });
+  if (shown) out.push('', '"measured" divides each row\'s fastest round (the table above); "round by round" divides fleet\'s run by its reference from the same round.');
   if (run.analysis.length > 0) out.push('', '### Where fleet\'s time goes', '', ...run.analysis);
   if (run.notes.length > 0) out.push('', '### Notes', '', ...run.notes.map((x) => `- ${x}`));
   return out.join('\n') + '\n';

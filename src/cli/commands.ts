@@ -7,7 +7,7 @@ import { hostname, homedir, userInfo } from 'node:os';
 import { ConfigError, FleetError, formatDiagnostic } from '../core/errors.js';
 import { exitCode, type Command } from '../engine/types.js';
 import { FORMATS, render, type Format } from '../report/index.js';
-import { plainProgress, silentProgress, terminalProgress, type Progress } from '../report/progress.js';
+import { plainProgress, silentProgress, type Progress } from '../report/progress.js';
 import { loadRun } from './load.js';
 import { writeAtomic } from './output.js';
 
@@ -75,7 +75,7 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
 
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const lockOwner = `${runId} ${hostname()} ${process.pid} ${Math.floor(Date.now() / 1000)}`;
-  const progress = pickProgress(flags);
+  const progress = await pickProgress(flags);
   const abort = new AbortController();
   const stopSignals = handleSignals(abort);
   try {
@@ -120,11 +120,11 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
   }
 }
 
-function pickProgress(flags: RunFlags): Progress {
+async function pickProgress(flags: RunFlags): Promise<Progress> {
   if (!flags.progress) return silentProgress;
   // A terminal too narrow to draw on (or one that reports no width) gets the plain lines.
   const drawable = process.stderr.isTTY && (process.stderr.columns ?? 0) >= 40;
-  return drawable ? terminalProgress(process.stderr) : plainProgress(process.stderr);
+  return drawable ? (await import('../report/terminal.js')).terminalProgress(process.stderr) : plainProgress(process.stderr);
 }
 
 /**

@@ -14,3 +14,15 @@ export function quote(arg: string): string {
 export function command(...argv: string[]): string {
   return argv.map(quote).join(' ');
 }
+
+/** The inverse of `quote` for one word it wrote; null for anything else. */
+export function unquote(word: string): string | null {
+  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(word)) return word;
+  const m = /^'((?:[^']|'\\'')*)'$/.exec(word);
+  return m ? (m[1] as string).replaceAll(`'\\''`, "'") : null;
+}
+
+/** The script of a command line that is exactly `sh -c <one quoted word>`, else null. */
+export function shScript(line: string): string | null {
+  return line.startsWith('sh -c ') ? unquote(line.slice('sh -c '.length)) : null;
+}

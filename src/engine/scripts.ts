@@ -47,7 +47,7 @@ export function lockScript(owner: string): string {
 export function unlockScript(owner: string): string {
   const L = quote(LOCK_DIR);
   // `read`, not `$(cat …)`: a builtin costs no fork.
-  return `o=''; read -r o < ${L}/owner 2>/dev/null; if [ "$o" = ${quote(owner)} ]; then rm -rf ${L}; fi; echo ${MARK}unlocked`;
+  return `o=''; { read -r o < ${L}/owner; } 2>/dev/null; if [ "$o" = ${quote(owner)} ]; then rm -rf ${L}; fi; echo ${MARK}unlocked`;
 }
 
 /** A newline in $nl, for `case` patterns that match whole lines. */

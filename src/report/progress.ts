@@ -1,10 +1,10 @@
 /**
  * Live progress on stderr while a run goes, so stdout carries only the report. On a terminal:
  * one listr2 task whose title counts hosts and whose output names the hosts in flight and the
- * ones that failed, readable at 500 hosts. Elsewhere (CI, cron): one plain line per host.
+ * ones that failed, readable at 500 hosts (terminal.ts, loaded only then: listr2 is a fifth of
+ * fleet's start-up). Elsewhere (CI, cron): one plain line per host.
  */
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
-import type { HostResult, RunEvent, RunListener, Step } from '../engine/types.js';
+import type { HostResult, RunEvent, RunListener } from '../engine/types.js';
 
 export interface Progress {
   listener: RunListener;
@@ -27,74 +27,8 @@ export function plainProgress(stream: NodeJS.WritableStream): Progress {
   return { listener, done: async () => undefined };
 }
 
-function hostLine(r: HostResult): string {
+export function hostLine(r: HostResult): string {
   const files = r.changes.length > 0 ? ` (${r.changes.length} file${r.changes.length === 1 ? '' : 's'})` : '';
   const error = r.error ? ` ${r.error.code}${r.rolled_back ? ' [rolled back]' : ''}: ${r.error.message}` : '';
   return `${r.name} ${r.status}${files}${error} ${r.duration_ms} ms`;
-}
-
-export function terminalProgress(stream: NodeJS.WriteStream): Progress {
-  const inFlight = new Map<string, Step>();
-  const failures: string[] = [];
-  const counts = { total: 0, done: 0, changed: 0, unchanged: 0, failed: 0, unreachable: 0 };
-  let command = '';
-  let note = '';
-  let finish!: () => void;
-  const ended = new Promise<void>((resolve) => (finish = resolve));
-
-  const title = (): string =>
-    `fleet ${command}: ${counts.done}/${counts.total} hosts · ${counts.changed} ${command === 'plan' ? 'would change' : command === 'check' ? 'drifted' : 'changed'} · ${counts.unchanged} unchanged · ${counts.failed} failed · ${counts.unreachable} unreachable${note}`;
-  const output = (): string => {
-    const lines = [...inFlight].slice(0, 8).map(([h, s]) => `${h}: ${s}`);
-    if (inFlight.size > 8) lines.push(`… ${inFlight.size - 8} more in flight`);
-    return [...lines, ...failures.slice(-8)].join('\n');
-  };
-
-  const logger = new ListrLogger({ processOutput: new ProcessOutput(stream, stream) });
-  const list = new Listr(
-    [
-      {
-        title: 'fleet',
-        task: async (_ctx, task): Promise<void> => {
-          const timer = setInterval(() => {
-            task.title = title();
-            task.output = output();
-          }, 100);
-          await ended;
-          clearInterval(timer);
-          task.title = title();
-          task.output = failures.slice(-8).join('\n');
-        },
-        rendererOptions: { persistentOutput: true, outputBar: Infinity },
-      },
-    ],
-    { renderer: 'default', rendererOptions: { logger }, exitOnError: false, registerSignalListeners: false },
-  );
-  const drawing = list.run().catch(() => undefined);
-
-  const listener = (e: RunEvent): void => {
-    switch (e.type) {
-      case 'start':
-        command = e.command;
-        counts.total = e.hosts.length;
-        break;
-      case 'step':
-        if (e.step === 'done') inFlight.delete(e.host);
-        else inFlight.set(e.host, e.step);
-        break;
-      case 'host-done':
-        counts.done += 1;
-        counts[e.result.status] += 1;
-        inFlight.delete(e.result.name);
-        if (e.result.error) failures.push(`✖ ${hostLine(e.result)}`);
-        break;
-      case 'interrupt':
-        note = ` · interrupted: waiting for ${e.inFlight} in flight`;
-        break;
-      case 'end':
-        finish();
-        break;
-    }
-  };
-  return { listener, done: async () => void (await drawing) };
 }

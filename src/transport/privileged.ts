@@ -3,7 +3,7 @@
  * `-n` makes sudo fail at once instead of waiting for a password nobody will type.
  */
 import { FleetError } from '../core/errors.js';
-import { command } from '../core/shell.js';
+import { command, shScript } from '../core/shell.js';
 import type { ExecResult, HostSpec } from './types.js';
 
 /**
@@ -12,7 +12,8 @@ import type { ExecResult, HostSpec } from './types.js';
  */
 export function privilegedCommand(cmd: string, host: Pick<HostSpec, 'become' | 'user'>): string {
   if (!host.become || host.user === 'root') return cmd;
-  return command('sudo', '-n', 'sh', '-c', cmd);
+  // `sh -c <script>` runs its script in sudo's own shell: one shell fewer.
+  return command('sudo', '-n', 'sh', '-c', shScript(cmd) ?? cmd);
 }
 
 /**

@@ -7,7 +7,7 @@
  * session leader sshd created with setsid(), so its pid is the group every child inherits.
  * On timeout, a second command kills that group.
  */
-import { quote } from '../core/shell.js';
+import { quote, shScript } from '../core/shell.js';
 
 /** Starts the marker line; a control character no real command prints at the start of stderr. */
 const MARK = '\x1efleet-pgid ';
@@ -22,9 +22,15 @@ const WORD = String.raw`(?:[A-Za-z0-9_./:=@%+,-]+|'(?:[^']|'\\'')*')`;
  */
 const EXECABLE = new RegExp(`^(?:sh|sudo|su|true)(?: ${WORD})*$`);
 
-/** The command line that runs `cmd` in sh after printing its process group id on stderr. */
+/**
+ * The command line that runs `cmd` in sh after printing its process group id on stderr. A
+ * `sh -c <script>` line runs its script in the marker's shell itself, and other lines fleet
+ * builds replace that shell (`exec`): no process beyond the ones the command needs.
+ */
 export function withProcessMarker(cmd: string): string {
-  return `exec sh -c ${quote(`printf '\\036fleet-pgid %s\\n' "$$" >&2; ${EXECABLE.test(cmd) ? 'exec ' : ''}${cmd}`)}`;
+  const script = shScript(cmd);
+  const body = script ?? `${EXECABLE.test(cmd) ? 'exec ' : ''}${cmd}`;
+  return `exec sh -c ${quote(`printf '\\036fleet-pgid %s\\n' "$$" >&2; ${body}`)}`;
 }
 
 /**

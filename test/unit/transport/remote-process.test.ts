@@ -57,9 +57,9 @@ describe('process marker', () => {
     });
   }
 
-  it.each(['dash', 'bash'])('a command line of quoted words fleet builds replaces the marker shell (exec): same pid, one process fewer (%s)', async (shell) => {
+  it.each(['dash', 'bash'])('`sh -c <script>` runs its script in the marker shell itself: same pid, no process of its own (%s)', async (shell) => {
     const line = `sh -c 'echo "$$"; printf '\\''%s\\n'\\'' "it'\\''s"'`;
-    expect(withProcessMarker(line)).toContain('; exec sh -c');
+    expect(withProcessMarker(line)).toMatch(/>&2; echo "\$\$"/);
     const child = runLikeSshd(shell, withProcessMarker(line));
     const r = await collect(child);
     const { pgid } = splitProcessMarker(r.stderr);
@@ -72,6 +72,7 @@ describe('process marker', () => {
       expect(withProcessMarker(line), line).not.toContain('; exec ');
     }
     expect(withProcessMarker('true')).toContain('; exec true');
+    expect(withProcessMarker("sudo -n sh -c 'id -u'")).toContain('; exec sudo -n sh -c');
   });
 
   it.each(['dash', 'bash'])('killGroupCommand ends the command and everything it started (run by %s)', async (killer) => {

@@ -1,0 +1,71 @@
+/** The listr2 display for a terminal (see progress.ts); imported only when stderr is one. */
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import type { RunEvent, Step } from '../engine/types.js';
+import type { Progress } from './progress.js';
+import { hostLine } from './progress.js';
+
+export function terminalProgress(stream: NodeJS.WriteStream): Progress {
+  const inFlight = new Map<string, Step>();
+  const failures: string[] = [];
+  const counts = { total: 0, done: 0, changed: 0, unchanged: 0, failed: 0, unreachable: 0 };
+  let command = '';
+  let note = '';
+  let finish!: () => void;
+  const ended = new Promise<void>((resolve) => (finish = resolve));
+
+  const title = (): string =>
+    `fleet ${command}: ${counts.done}/${counts.total} hosts · ${counts.changed} ${command === 'plan' ? 'would change' : command === 'check' ? 'drifted' : 'changed'} · ${counts.unchanged} unchanged · ${counts.failed} failed · ${counts.unreachable} unreachable${note}`;
+  const output = (): string => {
+    const lines = [...inFlight].slice(0, 8).map(([h, s]) => `${h}: ${s}`);
+    if (inFlight.size > 8) lines.push(`… ${inFlight.size - 8} more in flight`);
+    return [...lines, ...failures.slice(-8)].join('\n');
+  };
+
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(stream, stream) });
+  const list = new Listr(
+    [
+      {
+        title: 'fleet',
+        task: async (_ctx, task): Promise<void> => {
+          const timer = setInterval(() => {
+            task.title = title();
+            task.output = output();
+          }, 100);
+          await ended;
+          clearInterval(timer);
+          task.title = title();
+          task.output = failures.slice(-8).join('\n');
+        },
+        rendererOptions: { persistentOutput: true, outputBar: Infinity },
+      },
+    ],
+    { renderer: 'default', rendererOptions: { logger }, exitOnError: false, registerSignalListeners: false },
+  );
+  const drawing = list.run().catch(() => undefined);
+
+  const listener = (e: RunEvent): void => {
+    switch (e.type) {
+      case 'start':
+        command = e.command;
+        counts.total = e.hosts.length;
+        break;
+      case 'step':
+        if (e.step === 'done') inFlight.delete(e.host);
+        else inFlight.set(e.host, e.step);
+        break;
+      case 'host-done':
+        counts.done += 1;
+        counts[e.result.status] += 1;
+        inFlight.delete(e.result.name);
+        if (e.result.error) failures.push(`✖ ${hostLine(e.result)}`);
+        break;
+      case 'interrupt':
+        note = ` · interrupted: waiting for ${e.inFlight} in flight`;
+        break;
+      case 'end':
+        finish();
+        break;
+    }
+  };
+  return { listener, done: async () => void (await drawing) };
+}
