@@ -169,7 +169,8 @@ export function renderRun(run: BenchRun): string {
   out.push('', '### Targets', '', `| target | measured | limit | met |${shown ? ' round by round | met in |' : ''}`, `|---|---:|---:|---|${shown ? '---|---:|' : ''}`);
   targets(run).forEach((t, i) => {
     const each = perRound.map((r) => r[i] ?? null);
-    const rounds = shown ? ` ${each.map((x) => fmtRatio(x ?? undefined)).join(', ')} | ${each.filter((x) => x !== null && x <= t.limit).length} of ${each.length} rounds |` : '';
+    const measured = each.filter((x): x is number => x !== null);
+    const rounds = !shown ? '' : measured.length === 0 ? ' – | – |' : ` ${each.map((x) => fmtRatio(x ?? undefined)).join(', ')} | ${measured.filter((x) => x <= t.limit).length} of ${each.length} rounds |`;
     out.push(`| ${t.what} | ${fmtRatio(t.ratio)} | ≤ ${t.limit}× | ${t.ratio === undefined ? `not measured: ${t.missing}` : t.ratio <= t.limit ? 'yes' : '**no**'} |${rounds}`);
   });
   if (shown) out.push('', '"measured" divides each row\'s fastest round (the table above); "round by round" divides fleet\'s run by its reference from the same round.');
