@@ -7,7 +7,7 @@ import type { HostFacts } from '../facts/index.js';
 import type { Policy } from './policy/index.js';
 import type { EffectiveEntry, FileEdit } from './sshd/index.js';
 import { SSH_CLIENT_DEFAULTS } from './sshclient/index.js';
-import { normalizeValue, planSshd, SSHD_DEFAULTS } from './sshd/index.js';
+import { normalizeValue, planSshd, SSHD_DEFAULTS, writeTargets } from './sshd/index.js';
 
 /**
  * A file write the apply engine performs. It keeps the live file's owner and mode (a new file
@@ -16,7 +16,10 @@ import { normalizeValue, planSshd, SSHD_DEFAULTS } from './sshd/index.js';
 export type PlannedFile = FileEdit;
 
 export interface HostPlan {
+  /** The edits by the path sshd reads (diffs, staging). */
   files: PlannedFile[];
+  /** The same edits by the file apply writes: a symlink's target instead of the link. */
+  writes: PlannedFile[];
   /** canonical keyword → normalized value that `sshd -T` must print once the plan is applied. */
   promised: Record<string, string>;
   /** Where each directive's effective value comes from today, and what shadows it. */
@@ -29,10 +32,15 @@ export interface HostPlan {
 export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd'>): HostPlan {
   const sshd = planSshd(facts.tree, policy.sshd);
   const files: PlannedFile[] = sshd.edits;
+  const writes = writeTargets(facts.tree, files);
 
   const promised: Record<string, string> = {};
   const explain: string[] = [];
   const warnings = [...sshd.warnings];
+  writes.forEach((w, i) => {
+    const f = files[i] as PlannedFile;
+    if (w.path !== f.path) warnings.push(`${f.path} is a symlink to ${w.path}: that file is edited and the link kept`);
+  });
   if (facts.effectiveError !== null) {
     warnings.push(`sshd -T cannot print this config without a connection (${facts.effectiveError}); the plan rests on fleet's reading of the files, proven by sshd -t and a fresh login`);
   }
@@ -51,7 +59,7 @@ export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd'>): HostPl
       warnings.push(`${keyword}: the files give ${modelled} but sshd -T reports ${live}; the result is checked with sshd -T after the change`);
     }
   }
-  return { files, promised, explain, warnings, drift };
+  return { files, writes, promised, explain, warnings, drift };
 }
 
 function where(origin: { path: string; line: number }): string {

@@ -219,7 +219,7 @@ async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult
     return false;
   }
   const stamp = ctx.now().toISOString().replace(/[-:]/g, '');
-  const finish = S.finishScript(ctx.lockOwner, plan.files.map((f) => f.path));
+  const finish = S.finishScript(ctx.lockOwner, plan.writes.map((f) => f.path));
   let finished: S.Markers | null = null;
   if (plan.files.length > 0) {
     await applySshd(ctx, t, result, facts, plan, stamp);
@@ -240,9 +240,9 @@ async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult
  * one round trip, each part run by the host only when the one before it held.
  */
 async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string): Promise<void> {
-  const replacements = plan.files.map((file) => ({ file, backup: file.before === null ? null : backupPathFor(file.path, stamp, facts.tree) }));
+  const replacements = plan.writes.map((file) => ({ file, backup: file.before === null ? null : backupPathFor(file.path, stamp, facts.tree) }));
   const commit = S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised });
-  const committed = await stageAndValidate(ctx, t, facts, plan, `${S.writeCandidatesScript(plan.files, ctx.runId, facts.tree.main)}\n${commit}`);
+  const committed = await stageAndValidate(ctx, t, facts, plan, `${S.writeCandidatesScript(plan.writes, ctx.runId, facts.tree.main)}\n${commit}`);
   ctx.step('commit');
   if (!S.has(committed, 'written')) throw new StepFailure('WRITE_FAILED', `could not write the candidate next to its target: ${(committed.stderr || committed.stdout.slice(committed.stdout.lastIndexOf('@@fleet:'))).trim()}`);
   const failed = S.arg(committed, 'fail');

@@ -115,6 +115,7 @@ async function closeIncludes(t: Transport, report: ProbeReport, fail: (r: string
     const more = await runProbe(t, followUpScript(patterns, unfetched), fail);
     for (const [path, file] of more.files) report.files.set(path, file);
     for (const [pattern, matches] of more.globs) report.globs.set(pattern, matches);
+    for (const [path, target] of more.links) report.links.set(path, target);
     // A pattern the host could not report on (e.g. `~` forms) counts as matching nothing,
     // so the loop always ends.
     for (const p of patterns) if (!report.globs.has(p)) report.globs.set(p, []);
@@ -145,6 +146,7 @@ function decodeFile(path: string, file: ProbedFile, fail: (r: string) => FleetEr
 function buildTree(main: string, report: ProbeReport, fail: (r: string) => FleetError): ConfigTree {
   const files = new Map<string, string>();
   const globs = new Map<string, readonly string[]>();
+  const links = new Map<string, string>();
   const queue = [main];
   while (queue.length > 0) {
     const path = queue.shift()!;
@@ -153,13 +155,15 @@ function buildTree(main: string, report: ProbeReport, fail: (r: string) => Fleet
     if (!file) continue;
     const text = decodeFile(path, file, fail);
     files.set(path, text);
+    const target = report.links.get(path);
+    if (target !== undefined && target !== '') links.set(path, target);
     for (const pattern of includePatterns(text, path)) {
       const matches = report.globs.get(pattern) ?? [];
       globs.set(pattern, matches);
       queue.push(...matches);
     }
   }
-  return { main, files, globs };
+  return links.size > 0 ? { main, files, globs, links } : { main, files, globs };
 }
 
 /** `OpenSSH_9.2p1` from the SSH banner, when the transport knows it and it is OpenSSH's. */

@@ -28,6 +28,8 @@ export interface ProbeReport {
   files: Map<string, ProbedFile | null>;
   /** Include pattern (resolved) → paths it matched. */
   globs: Map<string, string[]>;
+  /** A read file that is a symlink → the file it resolves to (`readlink -f`). */
+  links: Map<string, string>;
   reload: ReloadProbes;
   /** The probe printed its end marker (output was not cut short). */
   complete: boolean;
@@ -44,6 +46,7 @@ export function readProbe(output: string): ProbeReport {
     effectiveError: null,
     files: new Map(),
     globs: new Map(),
+    links: new Map(),
     reload: { systemd: false, units: [], openrc: false, pidAlive: false, initScripts: [], serviceCommand: false },
     complete: false,
   };
@@ -75,6 +78,9 @@ export function readProbe(output: string): ProbeReport {
         break;
       case 'file':
         report.files.set(frame.rest, { bytes: frame.payload });
+        break;
+      case 'link':
+        report.links.set(frame.rest, text().replace(/\n$/, ''));
         break;
       case 'nofile':
         report.files.set(frame.rest, null);

@@ -57,6 +57,8 @@ emit_files() {
     case $seen in *"$nl$f$nl"*) continue ;; esac
     seen="$seen$f$nl"
     if [ -f "$f" ] && [ -r "$f" ]; then
+      # A symlinked file is edited where it points, so the link stays (as Ansible's lineinfile does).
+      if [ -L "$f" ]; then printf '@@link %s\\n' "$f"; readlink -f "$f" | base64; fi
       printf '@@file %s\\n' "$f"
       if base64 < "$f" 2>/dev/null; then got="$got$f$nl"; else printf '@@nofile %s\\n' "$f"; fi
     else

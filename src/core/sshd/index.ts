@@ -12,5 +12,5 @@ export { includePatterns, missingFiles, resolveIncludePattern, sortGlobMatches, 
 export { readOrder } from './read-order.js';
 export { effectiveValues } from './effective.js';
 export { planSshd } from './plan.js';
-export { applyEdits, relocate } from './tree.js';
+export { applyEdits, relocate, writeTargets } from './tree.js';
 export { canonicalKeyword, convtime, normalizeValue, SSHD_DEFAULTS, SSHD_KEYWORD_NAMES } from './keywords.js';

@@ -4,7 +4,7 @@
  * touching the live files.
  */
 import { globMatches } from '../glob.js';
-import { InternalError } from '../errors.js';
+import { FleetError, InternalError } from '../errors.js';
 import { makeLine, parseConfigText, printConfigText } from './document.js';
 import { resolveIncludePattern } from './includes.js';
 import { formatArgument } from './lexer.js';
@@ -24,7 +24,26 @@ export function applyEdits(tree: ConfigTree, edits: readonly FileEdit[]): Config
       if (globMatches(pattern, edit.path) && !paths.includes(edit.path)) globs.set(pattern, [...paths, edit.path]);
     }
   }
-  return { main: tree.main, files, globs };
+  return { main: tree.main, files, globs, ...(tree.links ? { links: tree.links } : {}) };
+}
+
+/**
+ * The edits as apply writes them: a symlinked file's edit goes to the file the link resolves
+ * to, so the link stays a link (Ansible's lineinfile writes through links the same way; a
+ * rename over the link would replace it with a copy). Two edited names of one file cannot
+ * both be written: refused.
+ */
+export function writeTargets(tree: ConfigTree, edits: readonly FileEdit[]): FileEdit[] {
+  const seen = new Map<string, string>();
+  return edits.map((edit) => {
+    const target = tree.links?.get(edit.path) ?? edit.path;
+    const other = seen.get(target);
+    if (other !== undefined) {
+      throw new FleetError('CONFIG_UNSUPPORTED', `${other} and ${edit.path} are the same file (${target}); fleet will not write one file twice`);
+    }
+    seen.set(target, edit.path);
+    return target === edit.path ? edit : { ...edit, path: target };
+  });
 }
 
 /**

@@ -14,6 +14,11 @@ export interface ConfigTree {
    * matched on the host, in any order: the planner sorts them as sshd's glob(3) does
    */
   globs: ReadonlyMap<string, readonly string[]>;
+  /**
+   * files that are symlinks → the regular file each resolves to. sshd reads through the link;
+   * fleet writes the file it points to, so the link stays a link.
+   */
+  links?: ReadonlyMap<string, string>;
 }
 
 /** Desired global values: canonical keyword (e.g. "ClientAliveInterval") → value text as it should be written ("298", "yes"). */

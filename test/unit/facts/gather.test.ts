@@ -84,6 +84,26 @@ describe('gatherFacts through a local shell', () => {
     });
   }
 
+  for (const shell of ['dash', 'bash', 'busybox']) {
+    it(`names the file behind each symlink, main file and drop-in, and only those (${shell})`, async () => {
+      if (shell === 'busybox' && !busybox) return;
+      const root = tree(`links-${shell}`, {
+        'managed/sshd_config': `HostKey ${dir}/hostkey\nInclude ${dir}/links-${shell}/sshd_config.d/*.conf\n`,
+        'shared/cloud.conf': 'ClientAliveInterval 0\n',
+        'sshd_config.d/20-plain.conf': 'ClientAliveCountMax 7\n',
+      });
+      symlinkSync('managed/sshd_config', join(root, 'sshd_config'));
+      symlinkSync(join(root, 'shared/cloud.conf'), join(root, 'sshd_config.d/10-cloud.conf'));
+      const facts = await gatherFacts(new LocalTransport({ sshdConfigPath: join(root, 'sshd_config') }, shells[shell]));
+      expect(facts.effective?.['clientaliveinterval']).toBe('0');
+      expect(facts.tree.files.get(join(root, 'sshd_config.d/10-cloud.conf'))).toBe('ClientAliveInterval 0\n');
+      expect(Object.fromEntries(facts.tree.links ?? [])).toEqual({
+        [join(root, 'sshd_config')]: join(root, 'managed/sshd_config'),
+        [join(root, 'sshd_config.d/10-cloud.conf')]: join(root, 'shared/cloud.conf'),
+      });
+    });
+  }
+
   it('an Include in the main file of anything but its drop-in folder costs one follow-up, and is read', async () => {
     const root = tree('own-layout', {
       'sshd_config': `HostKey ${dir}/hostkey\nInclude ${dir}/own-layout/site/*.conf\n`,

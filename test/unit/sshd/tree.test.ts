@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { unifiedDiff } from '../../../src/core/diff.js';
 import { InternalError } from '../../../src/core/errors.js';
-import { applyEdits, includePatterns, missingFiles, relocate, sortGlobMatches, type ConfigTree } from '../../../src/core/sshd/index.js';
+import { applyEdits, includePatterns, missingFiles, relocate, sortGlobMatches, writeTargets, type ConfigTree } from '../../../src/core/sshd/index.js';
 
 const MAIN = '/etc/ssh/sshd_config';
 
@@ -51,6 +51,42 @@ describe('applyEdits', () => {
 
   test('an edit planned against other text is a bug', () => {
     expect(() => applyEdits(tree, [{ path: MAIN, before: 'something else', after: '', diff: '' }])).toThrow(InternalError);
+  });
+});
+
+describe('writeTargets', () => {
+  const DROP_IN = '/etc/ssh/sshd_config.d/10-cloud.conf';
+  const linked: ConfigTree = {
+    main: MAIN,
+    files: new Map([
+      [MAIN, 'Include /etc/ssh/sshd_config.d/*.conf\n'],
+      [DROP_IN, 'ClientAliveInterval 0\n'],
+      ['/etc/ssh/sshd_config.d/20-again.conf', 'ClientAliveInterval 0\n'],
+    ]),
+    globs: new Map([['/etc/ssh/sshd_config.d/*.conf', [DROP_IN, '/etc/ssh/sshd_config.d/20-again.conf']]]),
+    links: new Map([
+      [MAIN, '/srv/managed/sshd_config'],
+      [DROP_IN, '/srv/shared/cloud.conf'],
+      ['/etc/ssh/sshd_config.d/20-again.conf', '/srv/shared/cloud.conf'],
+    ]),
+  };
+  const edit = (path: string) => ({ path, before: linked.files.get(path) ?? null, after: 'ClientAliveInterval 298\n', diff: `diff of ${path}` });
+
+  test('a symlinked file is written where the link points; everything else of the edit stays', () => {
+    expect(writeTargets(linked, [edit(MAIN), edit('/etc/ssh/sshd_config.d/30-new.conf')])).toEqual([
+      { ...edit(MAIN), path: '/srv/managed/sshd_config' },
+      edit('/etc/ssh/sshd_config.d/30-new.conf'),
+    ]);
+  });
+
+  test('two edited names of one file are refused, naming both', () => {
+    expect(() => writeTargets(linked, [edit(DROP_IN), edit('/etc/ssh/sshd_config.d/20-again.conf')])).toThrow(
+      /10-cloud\.conf and \/etc\/ssh\/sshd_config\.d\/20-again\.conf are the same file \(\/srv\/shared\/cloud\.conf\)/,
+    );
+  });
+
+  test('applyEdits keeps the links', () => {
+    expect(applyEdits(linked, [edit(MAIN)]).links).toBe(linked.links);
   });
 });
 
