@@ -3,11 +3,12 @@
  * report, and turn the outcome into an exit code. The only place that knows about exit codes.
  */
 import { randomBytes } from 'node:crypto';
-import { hostname, homedir, userInfo } from 'node:os';
+import { hostname, homedir } from 'node:os';
 import { ConfigError, FleetError, formatDiagnostic } from '../core/errors.js';
 import { exitCode, type Command } from '../engine/types.js';
 import { FORMATS, render, type Format } from '../report/index.js';
 import { plainProgress, silentProgress, type Progress } from '../report/progress.js';
+import { defaultUser } from './inputs.js';
 import { loadRun } from './load.js';
 import { writeAtomic } from './output.js';
 
@@ -18,14 +19,6 @@ export async function validateCommand(policyPath: string, inventoryPath?: string
   for (const a of result.advice) process.stdout.write(`${a.severity === 'warning' ? 'warning: ' : ''}${a.message}\n`);
   if (result.ok) process.stdout.write(`${policyPath}: valid, ${result.hosts} host${result.hosts === 1 ? '' : 's'} selected\n`);
   return result.ok ? 0 : 1;
-}
-
-export function defaultUser(): string {
-  try {
-    return process.env['USER'] || userInfo().username;
-  } catch {
-    return 'root';
-  }
 }
 
 export interface RunFlags {

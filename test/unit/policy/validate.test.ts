@@ -51,16 +51,16 @@ describe('fleet validate', () => {
   test('missing files are diagnostics naming the file', async () => {
     const noPolicy = await validateFiles(`${dir}/nope.yml`, undefined, env);
     expect(noPolicy.ok).toBe(false);
-    expect(lines(noPolicy)).toEqual(['test/fixtures/inputs/nope.yml: cannot read policy: no such file']);
+    expect(lines(noPolicy)).toEqual(['test/fixtures/inputs/nope.yml: cannot read the policy: no such file']);
 
     const noInventory = await validateFiles(`${dir}/broken/missing-inventory.yml`, undefined, env);
-    expect(lines(noInventory)).toEqual(['test/fixtures/inputs/broken/does-not-exist.yml: cannot read inventory: no such file']);
+    expect(lines(noInventory)).toEqual(['test/fixtures/inputs/broken/does-not-exist.yml: cannot read the inventory: no such file']);
 
     const explicit = await validateFiles(`${dir}/valid/policy.yml`, `${dir}/missing.yml`, env);
-    expect(lines(explicit)).toEqual(['test/fixtures/inputs/missing.yml: cannot read inventory: no such file']);
+    expect(lines(explicit)).toEqual(['test/fixtures/inputs/missing.yml: cannot read the inventory: no such file']);
 
     const directory = await validateFiles(dir, undefined, env);
-    expect(lines(directory)).toEqual(['test/fixtures/inputs: cannot read policy: is a directory']);
+    expect(lines(directory)).toEqual(['test/fixtures/inputs: cannot read the policy: is a directory']);
   });
 
   test('a policy naming no inventory, without -i', async () => {
