@@ -1,7 +1,8 @@
 /**
- * What fault tests assert about a lab host afterwards (its config is the old or the new one,
- * `sshd -t` accepts it, nothing of fleet's is left over) and the inputs they run fleet with.
- * The faults themselves are made by ./inject.ts.
+ * The inputs real-sshd tests run fleet with (inventory, policy, flags), a snapshot of a lab
+ * host's config files, and what fault tests assert about a host afterwards (its config is the
+ * old or the new one, `sshd -t` accepts it, nothing of fleet's is left over). The faults
+ * themselves are made by ./inject.ts.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

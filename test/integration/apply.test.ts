@@ -7,45 +7,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
+import { configSnapshot, inventoryFor, runFlags, writePolicy as writePolicyFile } from '../helpers/faults.js';
 import { listenerSockets } from '../helpers/listener.js';
 
-const POLICY = 'sshd:\n  ClientAliveInterval: 298\n  ClientAliveCountMax: 50\n';
+const POLICY = { ClientAliveInterval: 298, ClientAliveCountMax: 50 };
 let lab: Lab;
 let dir: string;
 
-/** Every file under a host's /etc/ssh, as bytes, except host keys and fleet's backups. */
-function snapshot(h: LabHost): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (!e.name.startsWith('ssh_host_') && !e.name.includes('.fleet-') && e.name !== 'moduli') files.set(p.slice(h.etcSsh.length), readFileSync(p, 'latin1'));
-    }
-  };
-  walk(h.etcSsh);
-  return files;
-}
-
-function inventory(hosts: readonly LabHost[], extra: (h: LabHost) => string = () => ''): string {
-  const lines = ['all:', '  hosts:'];
-  for (const h of hosts) {
-    lines.push(`    ${h.name}:`, `      address: ${h.address}`, '      user: root', `      identity_file: ${lab.clientKey}`);
-    const more = extra(h);
-    if (more) lines.push(more);
-  }
-  return lines.join('\n') + '\n';
-}
-
-function writePolicy(name: string, inv: string, body = POLICY): string {
-  const inventoryPath = join(dir, `${name}.inventory.yml`);
-  writeFileSync(inventoryPath, inv);
-  const policyPath = join(dir, `${name}.policy.yml`);
-  writeFileSync(policyPath, `inventory: ${inventoryPath}\n${body}`);
-  return policyPath;
-}
-
-const common = () => ['--known-hosts', lab.knownHosts, '--format', 'json', '--no-progress'];
+const inventory = (hosts: readonly LabHost[], extra?: (h: LabHost) => Record<string, string>): string => inventoryFor(lab, hosts, extra);
+const writePolicy = (name: string, inv: string, sshd: Record<string, number> = POLICY): string => writePolicyFile(dir, name, inv, sshd);
 
 beforeAll(async () => {
   lab = await startLab({ count: 12, namePrefix: 'it' });
@@ -61,16 +31,16 @@ describe.sequential('plan, apply, apply again, check on real sshd hosts', () => 
 
   it('plan changes nothing, proves each candidate with sshd -t, and exits 2', async () => {
     policy = writePolicy('main', inventory(lab.hosts));
-    before = new Map(lab.hosts.map((h) => [h.name, snapshot(h)]));
+    before = new Map(lab.hosts.map((h) => [h.name, configSnapshot(h)]));
     const sockets = new Map(lab.hosts.map((h) => [h.name, listenerSockets(lab.pid(h))]));
-    const run = await fleet(['plan', policy, ...common()]);
+    const run = await fleet(['plan', policy, ...runFlags(lab)]);
     const report = jsonReport(run);
     expect(run.code, run.stderr).toBe(2);
     expect(report.summary.failed + report.summary.unreachable).toBe(0);
     for (const h of lab.hosts) {
       const r = report.hosts.find((x) => x.name === h.name);
       expect(r?.status, `${h.name} (${h.shape})`).toBe(h.shape === 'already-set' ? 'unchanged' : 'changed');
-      expect(snapshot(h)).toEqual(before.get(h.name));
+      expect(configSnapshot(h)).toEqual(before.get(h.name));
       expect(listenerSockets(lab.pid(h))).toBe(sockets.get(h.name));
     }
     const zero = report.hosts.find((x) => lab.hosts.find((h) => h.name === x.name)?.shape === 'cloud-zero');
@@ -78,7 +48,7 @@ describe.sequential('plan, apply, apply again, check on real sshd hosts', () => 
   });
 
   it('apply brings every host to the effective values, keeps Match exceptions and every other byte, and reloads', async () => {
-    const run = await fleet(['apply', policy, ...common()]);
+    const run = await fleet(['apply', policy, ...runFlags(lab)]);
     const report = jsonReport(run);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     for (const h of lab.hosts) {
@@ -88,7 +58,7 @@ describe.sequential('plan, apply, apply again, check on real sshd hosts', () => 
       const r = report.hosts.find((x) => x.name === h.name)!;
       expect(r.reloaded).toBe(h.shape !== 'already-set');
       // Every file: only lines that mention a keepalive keyword differ, and nothing else moved.
-      const now = snapshot(h);
+      const now = configSnapshot(h);
       for (const [path, old] of before.get(h.name)!) {
         const oldLines = old.split('\n').filter((l) => !/clientalive/i.test(l));
         const newLines = (now.get(path) ?? '').split('\n').filter((l) => !/clientalive/i.test(l));
@@ -106,30 +76,30 @@ describe.sequential('plan, apply, apply again, check on real sshd hosts', () => 
 
   it('a second apply changes nothing and reloads nothing', async () => {
     const sockets = new Map(lab.hosts.map((h) => [h.name, listenerSockets(lab.pid(h))]));
-    const files = new Map(lab.hosts.map((h) => [h.name, snapshot(h)]));
-    const run = await fleet(['apply', policy, ...common()]);
+    const files = new Map(lab.hosts.map((h) => [h.name, configSnapshot(h)]));
+    const run = await fleet(['apply', policy, ...runFlags(lab)]);
     const report = jsonReport(run);
     expect(run.code).toBe(0);
     expect(report.summary.changed).toBe(0);
     expect(report.hosts.every((r) => !r.reloaded)).toBe(true);
     for (const h of lab.hosts) {
       expect(listenerSockets(lab.pid(h)), `${h.name} was not reloaded`).toBe(sockets.get(h.name));
-      expect(snapshot(h)).toEqual(files.get(h.name));
+      expect(configSnapshot(h)).toEqual(files.get(h.name));
     }
   });
 
   it('check exits 0 in line, then 2 naming the host that drifted', async () => {
-    const clean = await fleet(['check', policy, ...common()]);
+    const clean = await fleet(['check', policy, ...runFlags(lab)]);
     expect(clean.code, clean.stdout).toBe(0);
     const victim = lab.hosts[0]!;
     const main = join(victim.etcSsh, 'sshd_config');
     writeFileSync(main, `ClientAliveInterval 30\n${readFileSync(main, 'utf8')}`);
-    const drift = await fleet(['check', policy, ...common()]);
+    const drift = await fleet(['check', policy, ...runFlags(lab)]);
     const report = jsonReport(drift);
     expect(drift.code).toBe(2);
     expect(report.hosts.filter((r) => r.status === 'changed').map((r) => r.name)).toEqual([victim.name]);
     // fix it again for the next cases
-    expect((await fleet(['apply', policy, ...common()])).code).toBe(0);
+    expect((await fleet(['apply', policy, ...runFlags(lab)])).code).toBe(0);
   });
 });
 
@@ -138,8 +108,8 @@ describe.sequential('faults: each host ends with its old or new config, valid, a
     const [down, ...rest] = lab.hosts.slice(0, 3) as [LabHost, ...LabHost[]];
     await lab.stopHost(down);
     try {
-      const policy = writePolicy('down', inventory([down, ...rest]), 'sshd:\n  ClientAliveInterval: 200\n');
-      const run = await fleet(['apply', policy, ...common(), '--timeout', '3']);
+      const policy = writePolicy('down', inventory([down, ...rest]), { ClientAliveInterval: 200 });
+      const run = await fleet(['apply', policy, ...runFlags(lab), '--timeout', '3']);
       const report = jsonReport(run);
       expect(run.code).toBe(1);
       const r = report.hosts.find((x) => x.name === down.name)!;
@@ -158,13 +128,13 @@ describe.sequential('faults: each host ends with its old or new config, valid, a
     const forged = lines.map((l) => (l.startsWith(`${victim.address} `) ? `${victim.address} ${other.split(' ').slice(1).join(' ')}` : l)).join('\n');
     const knownHosts = join(dir, 'forged_known_hosts');
     writeFileSync(knownHosts, forged);
-    const policy = writePolicy('mismatch', inventory([victim]), 'sshd:\n  ClientAliveInterval: 201\n');
-    const before = snapshot(victim);
+    const policy = writePolicy('mismatch', inventory([victim]), { ClientAliveInterval: 201 });
+    const before = configSnapshot(victim);
     const run = await fleet(['apply', policy, '--known-hosts', knownHosts, '--format', 'json', '--no-progress']);
     const r = jsonReport(run).hosts[0]!;
     expect(run.code).toBe(1);
     expect([r.status, r.error?.code]).toEqual(['failed', 'HOSTKEY_MISMATCH']);
-    expect(snapshot(victim)).toEqual(before);
+    expect(configSnapshot(victim)).toEqual(before);
   });
 
   it('a config that sshd -t rejects before the run is neither touched nor reloaded', async () => {
@@ -174,13 +144,13 @@ describe.sequential('faults: each host ends with its old or new config, valid, a
     writeFileSync(main, `${good}\nThisIsNotADirective yes\n`);
     try {
       const sockets = listenerSockets(lab.pid(victim));
-      const broken = snapshot(victim);
-      const policy = writePolicy('broken', inventory([victim]), 'sshd:\n  ClientAliveInterval: 202\n');
-      const run = await fleet(['apply', policy, ...common()]);
+      const broken = configSnapshot(victim);
+      const policy = writePolicy('broken', inventory([victim]), { ClientAliveInterval: 202 });
+      const run = await fleet(['apply', policy, ...runFlags(lab)]);
       const r = jsonReport(run).hosts[0]!;
       expect([run.code, r.status, r.error?.code]).toEqual([1, 'failed', 'CONFIG_BROKEN_BEFORE']);
       expect(r.error?.message).toMatch(/ThisIsNotADirective|Bad configuration option/);
-      expect(snapshot(victim)).toEqual(broken);
+      expect(configSnapshot(victim)).toEqual(broken);
       expect(listenerSockets(lab.pid(victim))).toBe(sockets);
     } finally {
       writeFileSync(main, good);
@@ -189,24 +159,24 @@ describe.sequential('faults: each host ends with its old or new config, valid, a
 
   it('a reload after which sshd stops answering is rolled back, and sshd accepts logins again', async () => {
     const victim = lab.hosts[4]!;
-    const before = snapshot(victim);
+    const before = configSnapshot(victim);
     // The first reload freezes the listener (new logins hang until they time out) until the
     // next reload; that one, fleet's rollback, thaws it and reloads for real.
     const reload = `if [ ! -e /run/fleet-test-broke ]; then touch /run/fleet-test-broke; kill -STOP "$(cat /run/sshd.pid)"; else kill -CONT "$(cat /run/sshd.pid)"; kill -HUP "$(cat /run/sshd.pid)"; fi`;
-    const policy = writePolicy('badreload', inventory([victim], () => `      sshd_reload_command: '${reload.replaceAll("'", "''")}'`), 'sshd:\n  ClientAliveInterval: 203\n');
-    const run = await fleet(['apply', policy, ...common(), '--timeout', '2']);
+    const policy = writePolicy('badreload', inventory([victim], () => ({ sshd_reload_command: reload })), { ClientAliveInterval: 203 });
+    const run = await fleet(['apply', policy, ...runFlags(lab), '--timeout', '2']);
     const r = jsonReport(run).hosts[0]!;
     expect(run.code, run.stdout).toBe(1);
     expect([r.status, r.error?.code, r.rolled_back]).toEqual(['failed', 'LOGIN_FAILED', true]);
-    expect(snapshot(victim)).toEqual(before);
+    expect(configSnapshot(victim)).toEqual(before);
     expect(await lab.isAccepting(victim)).toBe(true);
     expect((await lab.sshdT(victim))['clientaliveinterval']).not.toBe('203');
   });
 
   it('an interrupted run (SIGINT) starts no new host and leaves none half-done', async () => {
-    const policy = writePolicy('interrupt', inventory(lab.hosts), 'sshd:\n  ClientAliveInterval: 204\n');
+    const policy = writePolicy('interrupt', inventory(lab.hosts), { ClientAliveInterval: 204 });
     let pid = 0;
-    const running = fleet(['apply', policy, ...common(), '--forks', '1'], { onSpawn: (p) => (pid = p) });
+    const running = fleet(['apply', policy, ...runFlags(lab), '--forks', '1'], { onSpawn: (p) => (pid = p) });
     await new Promise((r) => setTimeout(r, 1500));
     process.kill(pid, 'SIGINT');
     const run = await running;

@@ -3,11 +3,12 @@
  * them: sshd reads through the link, so fleet edits the file the link points to and keeps the
  * link (Ansible's lineinfile does the same; a rename over the link would replace it with a copy).
  */
-import { lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
+import { inventoryFor, runFlags, writePolicy } from '../helpers/faults.js';
 
 let lab: Lab;
 let policy: string;
@@ -21,10 +22,7 @@ beforeAll(async () => {
   await must(dropInLinked, 'mkdir /etc/ssh/shared && for f in /etc/ssh/sshd_config.d/*.conf; do mv "$f" /etc/ssh/shared/ && ln -s "/etc/ssh/shared/${f##*/}" "$f"; done');
   // One file read under two names: the drop-in and a second link to it that sorts after it.
   await must(twoNames, 'for f in /etc/ssh/sshd_config.d/*.conf; do ln -s "$f" /etc/ssh/sshd_config.d/zz-again.conf; done');
-  const inventory = join(lab.dir, 'links.inventory.yml');
-  writeFileSync(inventory, ['all:', '  hosts:', ...lab.hosts.flatMap((h) => [`    ${h.name}:`, `      address: ${h.address}`, '      user: root', `      identity_file: ${lab.clientKey}`])].join('\n') + '\n');
-  policy = join(lab.dir, 'links.policy.yml');
-  writeFileSync(policy, `inventory: ${inventory}\nsshd:\n  ClientAliveInterval: 298\n  ClientAliveCountMax: 50\n`);
+  policy = writePolicy(lab.dir, 'links', inventoryFor(lab, lab.hosts), { ClientAliveInterval: 298, ClientAliveCountMax: 50 });
 }, 180_000);
 afterAll(async () => {
   await lab?.stop();
@@ -45,12 +43,12 @@ describe.sequential('symlinked sshd config files', () => {
   it('plan names the file behind each link; apply edits it, keeps every link, and sshd -T shows the values', async () => {
     const [mainLinked, dropInLinked] = lab.hosts as [LabHost, LabHost, LabHost];
     const before = new Map(lab.hosts.map((h) => [h.name, links(h)]));
-    const plan = jsonReport(await fleet(['plan', policy, '--known-hosts', lab.knownHosts, '--format', 'json', '--no-progress']));
+    const plan = jsonReport(await fleet(['plan', policy, ...runFlags(lab)]));
     const warned = (h: LabHost): string => plan.hosts.find((r) => r.name === h.name)?.warnings.join('\n') ?? '';
     expect(warned(mainLinked)).toContain('/etc/ssh/sshd_config is a symlink to /etc/ssh/managed/sshd_config');
     expect(warned(dropInLinked)).toMatch(/\/etc\/ssh\/sshd_config\.d\/\S+\.conf is a symlink to \/etc\/ssh\/shared\/\S+\.conf/);
 
-    const run = await fleet(['apply', policy, '--known-hosts', lab.knownHosts, '--format', 'json', '--no-progress', '--limit', `${mainLinked.name}:${dropInLinked.name}`]);
+    const run = await fleet(['apply', policy, ...runFlags(lab), '--limit', `${mainLinked.name}:${dropInLinked.name}`]);
     const report = jsonReport(run);
     const byName = new Map(report.hosts.map((r) => [r.name, r]));
     for (const h of [mainLinked, dropInLinked]) {
@@ -68,7 +66,7 @@ describe.sequential('symlinked sshd config files', () => {
     const twoNames = lab.hosts[2] as LabHost;
     const before = links(twoNames);
     expect(before).toHaveLength(1);
-    const applied = jsonReport(await fleet(['apply', policy, '--known-hosts', lab.knownHosts, '--format', 'json', '--no-progress', '--limit', twoNames.name]));
+    const applied = jsonReport(await fleet(['apply', policy, ...runFlags(lab), '--limit', twoNames.name]));
     expect(applied.hosts[0]?.status, applied.hosts[0]?.error?.message).toBe('changed');
     expect(links(twoNames)).toEqual(before);
     expect((await lab.sshdT(twoNames))['clientaliveinterval']).toBe('298');
