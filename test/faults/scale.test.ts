@@ -19,7 +19,12 @@ import { fleet, jsonReport } from '../helpers/cli.js';
 import { configKind, configSnapshot, health, inventoryFor, mapLimit, runFlags, writePolicy } from '../helpers/faults.js';
 
 const HOSTS = 500;
-const TIMEOUT_S = 5;
+/**
+ * The connect timeout. Generous on purpose: the 500 sshds share the controller's 2 cores, and on
+ * a loaded or slow day 50 simultaneous handshakes of healthy hosts take several seconds each
+ * (seen: 5 s was not enough for 56 of them). A silent host must cost exactly this, no more.
+ */
+const TIMEOUT_S = 30;
 const WANT = { ClientAliveInterval: 471, ClientAliveCountMax: 4 };
 /** No lab binds this port: a connection to it on any lab address is refused. */
 const CLOSED_PORT = 2;
@@ -47,7 +52,7 @@ beforeAll(async () => {
       process.kill(lab.pid(h), 'SIGSTOP');
     }
   }
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   for (const pid of frozen) process.kill(pid, 'SIGCONT');
@@ -60,7 +65,7 @@ describe('500 hosts, 10% down, slow or refusing the key', () => {
     const inventory = inventoryFor(lab, lab.hosts, (h): Record<string, number> => (faults.get(h.name) === 'down' ? { port: CLOSED_PORT } : {}));
     const policy = writePolicy(lab.dir, 'scale', inventory, WANT);
     const began = Date.now();
-    const run = await fleet(['apply', policy, ...runFlags(lab), '--timeout', String(TIMEOUT_S)], { timeoutMs: 170_000 });
+    const run = await fleet(['apply', policy, ...runFlags(lab), '--timeout', String(TIMEOUT_S)], { timeoutMs: 480_000 });
     const took = Date.now() - began;
     const report = jsonReport(run);
     console.log(`scale: apply over ${HOSTS} hosts took ${took} ms: ${JSON.stringify(report.summary)}`);
@@ -83,8 +88,10 @@ describe('500 hosts, 10% down, slow or refusing the key', () => {
       if (fault === 'slow') expect(r.duration_ms, r.name).toBeLessThan((TIMEOUT_S + 3) * 1000);
     }
     expect(report.summary).toEqual({ hosts: HOSTS, changed: 450, unchanged: 0, failed: 16, unreachable: 34 });
-    // 500 hosts, 50 at a time: the timeouts overlap, they do not add up (about 60 s alone on 2 cores).
-    expect(took).toBeLessThan(150_000);
+    // 500 hosts, 50 at a time: the hosts' times (the silent ones' timeouts among them) overlap,
+    // they do not add up. Parallel work, not a wall-clock limit: this machine's speed varies.
+    const hostTime = report.hosts.reduce((sum, r) => sum + r.duration_ms, 0);
+    expect(took, `${took} ms wall for ${hostTime} ms of host time`).toBeLessThan(hostTime / 10);
 
     // The broken hosts were not touched; the others hold the policy, valid, without leftovers.
     await mapLimit(lab.hosts, 8, async (h) => {
@@ -97,7 +104,7 @@ describe('500 hosts, 10% down, slow or refusing the key', () => {
     // fleet proved a fresh login on each changed host itself; a real ssh login re-checks a sample.
     const sample = lab.hosts.filter((h, i) => !faults.has(h.name) && i % 25 === 0);
     await mapLimit(sample, 4, async (h) => expect(await lab.isAccepting(h), h.name).toBe(true));
-  }, 240_000);
+  }, 600_000);
 
   it('the key host fails on authentication alone: with its key back it converges', async () => {
     const h = lab.hosts.find((x) => faults.get(x.name) === 'key')!;
