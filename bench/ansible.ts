@@ -9,21 +9,13 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { quote } from '../src/core/shell.js';
 import type { Lab } from '../src/lab/index.js';
-import { findProgram } from '../src/lab/proc.js';
+import { ensureProgram } from './install.js';
 import { measure } from './measure.js';
 import type { Phase, Row } from './results.js';
 
 /** The ansible-playbook on PATH, installing Debian's ansible-core first when there is none. */
 export function ensureAnsible(log: (line: string) => void): string {
-  const found = findProgram('ansible-playbook');
-  if (found) return found;
-  log('ansible-playbook is missing: apt-get install ansible-core');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'ansible-core'], { stdio: 'inherit', env });
-  const installed = findProgram('ansible-playbook');
-  if (!installed) throw new Error('apt-get installed ansible-core but ansible-playbook is still not on PATH');
-  return installed;
+  return ensureProgram('ansible-playbook', 'ansible-core', log);
 }
 
 export function ansibleVersion(playbook: string): string {

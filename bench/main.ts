@@ -13,6 +13,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Lab } from '../src/lab/index.js';
 import { checkDecomposition, execCounts, summariseProfile } from './analysis.js';
 import { ansibleVersion, ensureAnsible, runAnsible, writeAnsibleFiles } from './ansible.js';
+import { ensureProgram } from './install.js';
 import { bareOpenSsh, ssh2Floor } from './floors.js';
 import { freezeFleetBuild, runFleet, writeFleetPolicy } from './fleet.js';
 import { countAccepting, countConverged, withFreshLab } from './hosts.js';
@@ -117,6 +118,8 @@ async function round(opts: Options, work: string, playbookBin: string | undefine
 }
 
 async function bench(opts: Options, invocation: string): Promise<BenchRun> {
+  // GNU time measures every run (CPU and peak memory of the whole process tree).
+  ensureProgram('time', 'time', log);
   const playbookBin = opts.ansible ? ensureAnsible(log) : undefined;
   const machine = describeMachine(playbookBin ? ansibleVersion(playbookBin) : undefined);
   const build = describeBuild();
