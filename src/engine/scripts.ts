@@ -227,7 +227,9 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
   if (then) {
     lines.push(
       'if [ $ok = 1 ]; then',
-      `  out=$(sh -c ${quote(then.reload)} 2>&1 </dev/null)`,
+      // eval in the $(…) subshell isolates the command as `sh -c` would (an `exit` in it ends only the
+      // subshell), without starting another shell.
+      `  out=$(eval ${quote(then.reload)} 2>&1 </dev/null)`,
       '  rc=$?',
       `  echo "${MARK}reloaded $rc"; echo ${MARK}reload-output; printf '%s\\n' "$out"`,
       'fi',

@@ -57,7 +57,8 @@ export function chooseReload(probes: ReloadProbes, pidFile: string, custom: stri
     const name = probes.initScripts.includes('sshd') || !probes.initScripts.includes('ssh') ? 'sshd' : 'ssh';
     return { kind: 'openrc', command: command('rc-service', name, 'reload') };
   }
-  const signal: ReloadMethod = { kind: 'signal', command: `kill -HUP "$(cat ${quote(pidFile)})"` };
+  // Shell built-ins only (no `$(cat …)`): the commit runs this on every changed host.
+  const signal: ReloadMethod = { kind: 'signal', command: `read -r pid < ${quote(pidFile)} && kill -HUP "$pid"` };
   if (probes.pidAlive) return signal;
   const script = probes.initScripts[0];
   if (script !== undefined) {

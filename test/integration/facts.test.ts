@@ -120,7 +120,7 @@ describe.sequential('gatherFacts on real sshd hosts', () => {
 
       // No init system in the lab: sshd's own pid file is the way, and it really reloads.
       expect(facts.pidFile).toBe('/run/sshd.pid');
-      expect(facts.reload).toEqual({ kind: 'signal', command: 'kill -HUP "$(cat /run/sshd.pid)"' });
+      expect(facts.reload).toEqual({ kind: 'signal', command: 'read -r pid < /run/sshd.pid && kill -HUP "$pid"' });
       const pid = lab.pid(h);
       expect((await t.exec(facts.reload.command, { privileged: true })).code).toBe(0);
       // sshd re-executes itself on SIGHUP and rewrites its pid file: wait for it to be back.

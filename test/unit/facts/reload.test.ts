@@ -34,7 +34,7 @@ describe('chooseReload', () => {
 
   it('systemd without any ssh unit falls back to the pid file', () => {
     const probes = { ...none, systemd: true, pidAlive: true, units: [unit('ssh.service', 'ssh.service', 'not-found', 'inactive')] };
-    expect(chooseReload(probes, '/var/run/sshd.pid', undefined)).toEqual({ kind: 'signal', command: 'kill -HUP "$(cat /var/run/sshd.pid)"' });
+    expect(chooseReload(probes, '/var/run/sshd.pid', undefined)).toEqual({ kind: 'signal', command: 'read -r pid < /var/run/sshd.pid && kill -HUP "$pid"' });
   });
 
   it('OpenRC (Alpine) uses rc-service sshd', () => {
@@ -58,7 +58,7 @@ describe('chooseReload', () => {
   });
 
   it('quotes an odd pid file path in the signal command', () => {
-    expect(chooseReload(none, "/run/my sshd's.pid", undefined).command).toBe(`kill -HUP "$(cat '/run/my sshd'\\''s.pid')"`);
+    expect(chooseReload(none, "/run/my sshd's.pid", undefined).command).toBe(`read -r pid < '/run/my sshd'\\''s.pid' && kill -HUP "$pid"`);
   });
 });
 
