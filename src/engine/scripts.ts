@@ -6,6 +6,7 @@
  */
 import { quote } from '../core/shell.js';
 import type { PlannedFile } from '../core/hostPlan.js';
+import { ENSURE_PRIVSEP_DIR } from '../facts/script.js';
 
 /** Where a host's lock lives: /run is cleared at boot, so a lock never outlives a reboot. */
 export const LOCK_DIR = '/run/fleet.lock';
@@ -104,8 +105,7 @@ export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: s
     NL,
     `mkdir -m 700 ${[stageRoot, ...[...dirs].sort((a, b) => a.length - b.length)].map(quote).join(' ')} || { echo ${MARK}stage-failed; exit 0; }`,
     `trap 'rm -rf ${stageRoot}' EXIT`,
-    // sshd -t refuses to run without its privilege-separation directory.
-    '[ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null',
+    ENSURE_PRIVSEP_DIR,
   ];
   for (const [path, text] of staged) lines.push(writeFile(path, text, `{ echo ${MARK}stage-failed; exit 0; }`));
   lines.push(

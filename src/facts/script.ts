@@ -15,6 +15,13 @@ import { quote } from '../core/shell.js';
  */
 export const SSHDIR = '/etc/ssh';
 
+/**
+ * sshd -T and -t refuse to run without the privilege-separation folder, which only a running
+ * sshd's service manager creates (systemd's RuntimeDirectory): a missing one is no config
+ * error, so every script that runs them creates it first.
+ */
+export const ENSURE_PRIVSEP_DIR = '[ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null';
+
 /** How many levels of Include below the drop-ins the shell follows before leaving the rest to a follow-up probe. */
 const SHELL_INCLUDE_DEPTH = 4;
 
@@ -127,9 +134,7 @@ if [ -n "$sshd" ] && [ -x "$sshd" ]; then
   printf '@@sshd %s\\n' "$sshd"
   # The version costs an sshd start of its own; skipped when the SSH banner already gave it.
   if [ ${input.knownVersion ? 1 : 0} = 0 ]; then printf '@@version\\n'; "$sshd" -V </dev/null 2>&1 | base64; fi
-  # sshd -T and -t refuse to run without the privilege-separation folder, which only a running
-  # sshd's service manager creates (systemd's RuntimeDirectory): a missing one is no config error.
-  [ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null
+  ${ENSURE_PRIVSEP_DIR}
   T=$("$sshd" -T -f "$cfg" 2>/dev/null </dev/null)
   rc=$?
   # Raw, not base64 (one fork fewer): every line of -T starts with a keyword, never with @@.
