@@ -43,7 +43,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--timeout <seconds>', 'connect timeout per host', positiveInt('--timeout'), 10)
     .option('--command-timeout <seconds>', 'timeout of each remote command', positiveInt('--command-timeout'), 60)
     .option('--shard <K/N>', 'work on the K-th of N deterministic shares of the selected hosts', shard)
-    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'markdown', 'junit']).default('text'))
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'markdown', 'junit', 'openmetrics']).default('text'))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('--no-progress', 'no live progress on stderr');
 }
@@ -89,9 +89,9 @@ export function buildProgram(): Command {
     .command('merge')
     .description('join the JSON reports of shard jobs (--shard K/N) into one report (exit codes as for the merged command)')
     .argument('<files...>', 'reports written with --format json, one per shard')
-    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'markdown', 'junit']).default('text'))
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'markdown', 'junit', 'openmetrics']).default('text'))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
-    .action(async (files: string[], opts: { format: 'text' | 'json' | 'markdown' | 'junit'; out?: string }) => {
+    .action(async (files: string[], opts: { format: 'text' | 'json' | 'markdown' | 'junit' | 'openmetrics'; out?: string }) => {
       const [{ readReports, mergeReports }, { render }, { summaryLine }, { writeAtomic }, { exitCode }, { FleetError }] = await Promise.all([
         import('../report/merge.js'),
         import('../report/index.js'),

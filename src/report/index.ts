@@ -2,10 +2,11 @@
 import type { RunReport } from '../engine/types.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
+import { renderOpenMetrics } from './openmetrics.js';
 import { renderText } from './text.js';
 
-export type Format = 'text' | 'json' | 'markdown' | 'junit';
-export const FORMATS: readonly Format[] = ['text', 'json', 'markdown', 'junit'];
+export type Format = 'text' | 'json' | 'markdown' | 'junit' | 'openmetrics';
+export const FORMATS: readonly Format[] = ['text', 'json', 'markdown', 'junit', 'openmetrics'];
 
 export function render(report: RunReport, format: Format): string {
   switch (format) {
@@ -15,6 +16,8 @@ export function render(report: RunReport, format: Format): string {
       return renderMarkdown(report);
     case 'junit':
       return renderJunit(report);
+    case 'openmetrics':
+      return renderOpenMetrics(report);
     case 'text':
       return renderText(report);
   }

@@ -9,6 +9,7 @@ import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
 import { configSnapshot, inventoryFor, runFlags, writePolicy as writePolicyFile } from '../helpers/faults.js';
 import { listenerSockets } from '../helpers/listener.js';
+import { parseOpenMetrics } from '../helpers/openmetrics.js';
 
 const POLICY = { ClientAliveInterval: 298, ClientAliveCountMax: 50 };
 let lab: Lab;
@@ -98,6 +99,12 @@ describe.sequential('plan, apply, apply again, check on real sshd hosts', () => 
     const report = jsonReport(drift);
     expect(drift.code).toBe(2);
     expect(report.hosts.filter((r) => r.status === 'changed').map((r) => r.name)).toEqual([victim.name]);
+    // The same drift as node_exporter's textfile collector would read it.
+    const metrics = await fleet(['check', policy, ...runFlags(lab), '--format', 'openmetrics']);
+    expect(metrics.code).toBe(2);
+    const drifted = parseOpenMetrics(metrics.stdout).filter((s) => s.name === 'fleet_host_drift');
+    expect(drifted).toHaveLength(lab.hosts.length);
+    expect(drifted.filter((s) => s.value === 1).map((s) => s.labels.host)).toEqual([victim.name]);
     // fix it again for the next cases
     expect((await fleet(['apply', policy, ...runFlags(lab)])).code).toBe(0);
   });

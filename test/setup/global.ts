@@ -2,15 +2,20 @@
  * Runs once before the test files: makes sure the machine has what the tests use, installing
  * it with apt-get on a fresh Debian machine, so `npm test` needs nothing else. OpenSSH (server
  * and client) for the real-sshd lab; busybox and sudo for the facts script's busybox-sh case
- * and the `become` (sudo -n) cases.
+ * and the `become` (sudo -n) cases; the Prometheus client's parser for the OpenMetrics report.
  */
 import { spawnSync } from 'node:child_process';
 import { ensureOpenSshServer } from '../../src/lab/index.js';
 
-const TEST_PACKAGES: Record<string, string> = { busybox: '/bin/busybox', sudo: '/usr/bin/sudo' };
+const TEST_PACKAGES: Record<string, string> = {
+  busybox: '/bin/busybox',
+  sudo: '/usr/bin/sudo',
+  // The reference OpenMetrics parser, for the report format's tests.
+  'python3-prometheus-client': '/usr/lib/python3/dist-packages/prometheus_client/openmetrics/parser.py',
+};
 
 function has(path: string): boolean {
-  return spawnSync('test', ['-x', path]).status === 0;
+  return spawnSync('test', ['-e', path]).status === 0;
 }
 
 function apt(args: string[]): void {

@@ -254,6 +254,19 @@ describe('examples/systemd', () => {
     expect(service.get('Service')?.has('SuccessExitStatus')).toBe(false);
   });
 
+  it('after every check (drift and failure too) the report becomes a .prom file in a folder the unit may write', () => {
+    const post = service.get('Service')?.get('ExecStopPost') ?? [];
+    expect(post).toHaveLength(1);
+    const call = fleetCalls(post[0] as string)[0] as string[];
+    expect(expectRealCall(call, 'fleet-check.service ExecStopPost')).toEqual(['report', 'merge']);
+    const exec = fleetCalls((service.get('Service')?.get('ExecStart') ?? [])[0] as string)[0] as string[];
+    expect(call[2]).toBe(valueOf(exec, '-o', '--out'));
+    expect(valueOf(call, '--format')).toBe('openmetrics');
+    const prom = valueOf(call, '-o', '--out') as string;
+    expect(prom).toMatch(/\.prom$/);
+    expect(service.get('Service')?.get('ReadWritePaths')).toContain(prom.slice(0, prom.lastIndexOf('/')));
+  });
+
   it('the timer starts that service daily and is enabled by timers.target', () => {
     expect([...timer.keys()]).toEqual(['Unit', 'Timer', 'Install']);
     expect(one(timer, 'Timer', 'Unit')).toBe('fleet-check.service');
