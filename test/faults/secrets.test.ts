@@ -15,6 +15,7 @@ import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, jsonReport, type CliRun } from '../helpers/cli.js';
 import { backupsOf, configSnapshot, inventoryFor, runFlags, writePolicy } from '../helpers/faults.js';
 import { hostScript, pauseCommand, pausePoint, wrapProgram } from '../helpers/inject.js';
+import { checkedReport } from '../helpers/report-schema.js';
 
 const PASSPHRASE = 'Pp-7f3e91c2-key-passphrase';
 const WRONG_PASSPHRASE = 'Ww-52ab07d4-wrong-passphrase';
@@ -82,7 +83,7 @@ describe.sequential('secrets never leave the places they were put', () => {
     await go(['report', 'merge', outFiles[0]!, '--format', 'text']);
 
     // The runs did use the passphrase, met the sudo refusal and the dead host, and the wrong one failed.
-    const report = JSON.parse(readFileSync(outFiles[0]!, 'utf8')) as ReturnType<typeof jsonReport>;
+    const report = checkedReport(JSON.parse(readFileSync(outFiles[0]!, 'utf8')));
     const status = (name: string) => report.hosts.find((r) => r.name === name);
     expect(applied.code).toBe(1);
     expect([status(good1.name)?.status, status(good2.name)?.status]).toEqual(['changed', 'changed']);

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RunReport } from '../../src/engine/types.js';
+import { checkedReport } from './report-schema.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -30,9 +31,11 @@ export function fleet(args: string[], opts: { env?: NodeJS.ProcessEnv; onSpawn?:
 }
 
 export function jsonReport(run: CliRun): RunReport {
+  let report: unknown;
   try {
-    return JSON.parse(run.stdout) as RunReport;
+    report = JSON.parse(run.stdout) as unknown;
   } catch {
     throw new Error(`fleet printed no JSON report (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
   }
+  return checkedReport(report);
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { fleet, type CliRun } from '../helpers/cli.js';
 import { Canaries, literal, Tripwire, writeYaml } from './support/inputs.js';
+import { checkedReport } from '../helpers/report-schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-injection-'));
 const canaries = new Canaries(join(dir, 'canaries'));
@@ -160,7 +161,7 @@ describe('command-line values never reach a shell', () => {
       expect(nothing.stderr).toMatch(/selects no host/);
       // Joined to a real host the pattern selects it; the rest of the pattern stays inert text.
       const some = await fleet(['plan', policy, ...RUN_FLAGS, '--format', 'json', '--limit', `web1,${payload}`]);
-      expect(JSON.parse(some.stdout).hosts.map((h: { name: string }) => h.name)).toEqual(['web1']);
+      expect(checkedReport(JSON.parse(some.stdout)).hosts.map((h: { name: string }) => h.name)).toEqual(['web1']);
     }
   });
 

@@ -19,6 +19,7 @@ import type { RunReport } from '../../src/engine/types.js';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, type CliRun } from '../helpers/cli.js';
 import { writeYaml } from './support/inputs.js';
+import { checkedReport } from '../helpers/report-schema.js';
 
 const PASSPHRASE = 'S3cret-passphrase-XYZ';
 const WRONG = 'Wr0ng-passphrase-QRS';
@@ -115,7 +116,7 @@ describe.sequential('secrets never appear in output', () => {
     const env = { FLEET_KEY_PASSPHRASE: WRONG, ...PASSWORD_ENV };
     const apply = outputs.add(await fleet(['apply', policy, '--known-hosts', lab.knownHosts, '--format', 'json'], { env }));
     expect(apply.code).toBe(1);
-    const host = (JSON.parse(apply.stdout) as RunReport).hosts[0]!;
+    const host = checkedReport(JSON.parse(apply.stdout)).hosts[0]!;
     expect([host.status, host.error?.code]).toEqual(['failed', 'KEY_UNREADABLE']);
     expect((await lab.sshdT(rootHost))['clientaliveinterval']).toBe('241');
     for (const run of (await outputs.everyFormat('plan', policy, env)).runs) expect(run.code).toBe(1);
@@ -128,7 +129,7 @@ describe.sequential('secrets never appear in output', () => {
     const policy = policyFor('sudo', sudoHost, { user: 'fleetuser', become: true, identity_file: encryptedKey });
     const env = { FLEET_KEY_PASSPHRASE: PASSPHRASE, ...PASSWORD_ENV };
     const { runs, reports } = await outputs.everyFormat('plan', policy, env);
-    const host = (JSON.parse(reports.get('json') ?? '') as RunReport).hosts[0]!;
+    const host = checkedReport(JSON.parse(reports.get('json') ?? '')).hosts[0]!;
     expect([host.status, host.error?.code]).toEqual(['failed', 'SUDO_PASSWORD_REQUIRED']);
     expect(host.error?.message).toMatch(/NOPASSWD/);
     for (const run of runs) expect(run.code).toBe(1);
@@ -170,7 +171,7 @@ describe.sequential('host-key checking cannot be weakened by input files', () =>
     const policy = policyFor('hostkey', rootHost, { user: 'root', identity_file: lab.clientKey, ...WEAKENING_VARS });
     const env = { ANSIBLE_HOST_KEY_CHECKING: 'False', ...PASSWORD_ENV };
     const run = await fleet(['plan', policy, '--known-hosts', knownHosts, '--format', 'json'], { env });
-    const report = JSON.parse(run.stdout) as RunReport;
+    const report = checkedReport(JSON.parse(run.stdout));
     expect(run.code).toBe(1);
     expect(report.accept_new).toBe(false);
     expect([report.hosts[0]?.status, report.hosts[0]?.error?.code]).toEqual(['failed', 'HOSTKEY_UNKNOWN']);
@@ -192,7 +193,7 @@ describe.sequential('host-key checking cannot be weakened by input files', () =>
   test('--accept-new trusts and records an unknown host, and the reports say so', { timeout: 60_000 }, async () => {
     const policy = policyFor('accept', rootHost, { user: 'root', identity_file: lab.clientKey, ...WEAKENING_VARS }, { ClientAliveInterval: 243 });
     const json = await fleet(['plan', policy, '--known-hosts', knownHosts, '--accept-new', '--format', 'json'], { env: PASSWORD_ENV });
-    const report = JSON.parse(json.stdout) as RunReport;
+    const report = checkedReport(JSON.parse(json.stdout));
     expect(json.code, json.stderr).toBe(2);
     expect(report.accept_new).toBe(true);
     expect(report.hosts[0]?.status).toBe('changed');
@@ -203,7 +204,7 @@ describe.sequential('host-key checking cannot be weakened by input files', () =>
     expect(markdown.stdout).toMatch(/--accept-new/);
     // Recorded: the next run needs no flag, and its reports say nothing was relaxed.
     const after = await fleet(['plan', policy, '--known-hosts', knownHosts, '--format', 'json'], { env: PASSWORD_ENV });
-    expect(JSON.parse(after.stdout).accept_new).toBe(false);
+    expect(checkedReport(JSON.parse(after.stdout)).accept_new).toBe(false);
     expect(after.code).toBe(2);
   });
 
@@ -213,7 +214,7 @@ describe.sequential('host-key checking cannot be weakened by input files', () =>
     writeFileSync(forged, `${rootHost.address} ${otherKey}\n`);
     const policy = policyFor('changed', rootHost, { user: 'root', identity_file: lab.clientKey });
     const run = await fleet(['plan', policy, '--known-hosts', forged, '--accept-new', '--format', 'json'], { env: PASSWORD_ENV });
-    const report = JSON.parse(run.stdout) as RunReport;
+    const report = checkedReport(JSON.parse(run.stdout));
     expect(run.code).toBe(1);
     expect([report.hosts[0]?.status, report.hosts[0]?.error?.code]).toEqual(['failed', 'HOSTKEY_MISMATCH']);
     expect(readFileSync(forged, 'utf8')).toBe(`${rootHost.address} ${otherKey}\n`);

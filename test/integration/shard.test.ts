@@ -9,6 +9,7 @@ import { startLab, type Lab } from '../../src/lab/index.js';
 import type { HostResult, RunReport } from '../../src/engine/types.js';
 import { mergeReports } from '../../src/report/merge.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
+import { checkedReport } from '../helpers/report-schema.js';
 
 const SHARDS = 3;
 let lab: Lab;
@@ -51,7 +52,7 @@ describe.sequential('fleet plan --shard K/N on real sshd hosts', () => {
       const out = join(lab.dir, `plan-${k}.json`);
       const run = await fleet(['plan', policy, ...common(), '--shard', `${k}/${SHARDS}`, '-o', out]);
       expect([0, 2], run.stderr).toContain(run.code);
-      const part = JSON.parse(readFileSync(out, 'utf8')) as RunReport;
+      const part = checkedReport(JSON.parse(readFileSync(out, 'utf8')));
       expect(part.shard).toBe(`${k}/${SHARDS}`);
       parts.push(part);
       files.push(out);

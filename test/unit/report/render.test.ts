@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { exitCode, summarize, type HostResult, type RunReport } from '../../../src/engine/types.js';
 import { render } from '../../../src/report/index.js';
 import { groupChanges } from '../../../src/report/group.js';
+import { checkedReport } from '../../helpers/report-schema.js';
 
 const diff = '--- a/etc/ssh/sshd_config\n+++ b/etc/ssh/sshd_config\n@@ -1,1 +1,2 @@\n+ClientAliveInterval 298\n Port 22\n';
 function host(name: string, status: HostResult['status'], extra: Partial<HostResult> = {}): HostResult {
@@ -36,7 +37,7 @@ describe('reports', () => {
   });
 
   it('json: the documented v1 contract', () => {
-    const parsed = JSON.parse(render(report('apply', fleet), 'json')) as RunReport;
+    const parsed = checkedReport(JSON.parse(render(report('apply', fleet), 'json')));
     expect(parsed.version).toBe(1);
     expect(parsed.summary).toEqual({ hosts: 5, changed: 2, unchanged: 1, failed: 1, unreachable: 1 });
     expect(Object.keys(parsed.hosts[0] as object)).toEqual(expect.arrayContaining(['name', 'address', 'status', 'changes', 'effective', 'warnings', 'error', 'rolled_back', 'duration_ms']));
@@ -66,5 +67,13 @@ describe('exit codes', () => {
     expect(exitCode(report('check', [host('a', 'changed'), host('b', 'unreachable')]))).toBe(1);
     expect(exitCode(report('apply', [host('a', 'changed'), host('b', 'unchanged')]))).toBe(0);
     expect(exitCode(report('apply', [host('a', 'failed')]))).toBe(1);
+  });
+});
+
+describe('the published report schema', () => {
+  it('refuses a report that breaks the contract (the check can fail)', () => {
+    const good = checkedReport(JSON.parse(render(report('check', fleet), 'json')));
+    expect(() => checkedReport({ ...good, version: 2 })).toThrow(/\/version/);
+    expect(() => checkedReport({ ...good, hosts: [{ ...good.hosts[0], status: 'exploded' }] })).toThrow(/\/hosts\/0\/status/);
   });
 });
