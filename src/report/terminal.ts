@@ -18,7 +18,7 @@ export function terminalProgress(stream: NodeJS.WriteStream): Progress {
   const output = (): string => {
     const lines = [...inFlight].slice(0, 8).map(([h, s]) => `${h}: ${s}`);
     if (inFlight.size > 8) lines.push(`… ${inFlight.size - 8} more in flight`);
-    return [...lines, ...failures.slice(-8)].join('\n');
+    return fitScreen([...lines, ...failures.slice(-8)], stream);
   };
 
   const logger = new ListrLogger({ processOutput: new ProcessOutput(stream, stream) });
@@ -34,9 +34,13 @@ export function terminalProgress(stream: NodeJS.WriteStream): Progress {
           await ended;
           clearInterval(timer);
           task.title = title();
-          task.output = failures.slice(-8).join('\n');
+          task.output = fitScreen(failures.slice(-8), stream);
         },
-        rendererOptions: { persistentOutput: true, outputBar: Infinity },
+        // outputBar 1: listr2 keeps the given number of *writes* of the output, each drawn in
+        // full. Every frame writes the whole block, so one write is the block; more would
+        // stack old frames under the title until they overflow the screen, where the renderer
+        // can no longer erase them and they pile up in the scrollback.
+        rendererOptions: { persistentOutput: true, outputBar: 1 },
       },
     ],
     { renderer: 'default', rendererOptions: { logger }, exitOnError: false, registerSignalListeners: false },
@@ -68,4 +72,16 @@ export function terminalProgress(stream: NodeJS.WriteStream): Progress {
     }
   };
   return { listener, done: async () => void (await drawing) };
+}
+
+/**
+ * The block as the terminal can show it: the renderer redraws by moving the cursor up over
+ * what it drew, which only works while the frame fits on the screen, so each line is cut to
+ * the width (a wrapped line takes rows the count does not expect) and the block to the height.
+ */
+function fitScreen(lines: readonly string[], stream: NodeJS.WriteStream): string {
+  const width = Math.max(20, (stream.columns || 80) - 12);
+  const height = Math.max(1, (stream.rows || 24) - 4);
+  const cut = lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
+  return (cut.length > height ? [...cut.slice(0, height - 1), `… ${cut.length - height + 1} more`] : cut).join('\n');
 }
