@@ -152,7 +152,21 @@ describe('examples/github/fleet-plan.yml', () => {
     expect(comment.if).toContain(`hashFiles('${out}')`);
     expect(comment.if).toMatch(/always\(\)/);
     for (const call of fleetCalls(comment.run ?? '')) expect(call).toEqual([]);
-    expect([...(comment.run ?? '').matchAll(/--body-file (\S+)/g)].map((m) => m[1])).toEqual([out, out]);
+    // Run the step's script with a stand-in `gh` that logs its calls and answers the comment
+    // search with FOUND: a comment marked by fleet is edited in place, else one is created.
+    const bin = mkdtempSync(join(tmpdir(), 'fleet-gh-'));
+    writeFileSync(join(bin, 'gh'), `#!/bin/sh\necho "$*" >> "$LOG"\ncase "$*" in *"/comments --paginate"*) [ -n "$FOUND" ] && echo "$FOUND";; esac\nexit 0\n`, { mode: 0o755 });
+    writeFileSync(join(bin, out), '## fleet plan\n');
+    for (const found of ['4242', '']) {
+      const log = join(bin, `log-${found || 'none'}`);
+      const script = expand(comment.run as string, {});
+      const res = spawnSync('bash', ['-e', '-c', script], { cwd: bin, encoding: 'utf8', env: { PATH: `${bin}:${process.env['PATH']}`, LOG: log, FOUND: found, PR: '7', GITHUB_REPOSITORY: 'o/r' } });
+      expect(res.status, res.stderr).toBe(0);
+      const calls = readFileSync(log, 'utf8').trim().split('\n');
+      expect(calls[0]).toMatch(/^api repos\/o\/r\/issues\/7\/comments --paginate --jq .*startswith\("<!-- fleet-plan -->"\)/);
+      expect(calls[1]).toBe(found ? 'api -X PATCH repos/o/r/issues/comments/4242 -F body=@comment.md' : 'pr comment 7 --body-file comment.md');
+      expect(readFileSync(join(bin, 'comment.md'), 'utf8')).toBe('<!-- fleet-plan -->\n## fleet plan\n');
+    }
     // The plan step passes on 0 (nothing to do) and 2 (changes pending), fails on 1.
     const planStep = steps.find((s) => s.run?.includes('fleet plan')) as Step;
     for (const [code, ok] of [[0, true], [2, true], [1, false]] as const) {
