@@ -8,6 +8,7 @@ import { ConfigError, FleetError, formatDiagnostic } from '../core/errors.js';
 import { exitCode, type Command } from '../engine/types.js';
 import { FORMATS, render, type Format } from '../report/index.js';
 import { plainProgress, silentProgress, type Progress } from '../report/progress.js';
+import { stripControls } from '../report/safe-text.js';
 import { defaultUser } from './inputs.js';
 import { loadRun } from './load.js';
 import { writeAtomic } from './output.js';
@@ -15,7 +16,7 @@ import { writeAtomic } from './output.js';
 export async function validateCommand(policyPath: string, inventoryPath?: string): Promise<number> {
   const { validateFiles } = await import('./validate.js');
   const result = await validateFiles(policyPath, inventoryPath, { user: defaultUser() });
-  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  for (const d of result.diagnostics) process.stderr.write(stripControls(formatDiagnostic(d)) + '\n');
   for (const a of result.advice) process.stdout.write(`${a.severity === 'warning' ? 'warning: ' : ''}${a.message}\n`);
   if (result.ok) process.stdout.write(`${policyPath}: valid, ${result.hosts} host${result.hosts === 1 ? '' : 's'} selected\n`);
   return result.ok ? 0 : 1;
@@ -49,7 +50,7 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
     return reportInputError(error);
   }
   const { policy, hosts, serial, warnings } = loaded;
-  for (const w of warnings) process.stderr.write(formatDiagnostic(w) + '\n');
+  for (const w of warnings) process.stderr.write(stripControls(formatDiagnostic(w)) + '\n');
 
   const [{ Connector, PASSPHRASE_ENV }, { gatherFacts, probeAfter }, { runFleet }] = await Promise.all([
     import('../transport/index.js'),
@@ -155,11 +156,11 @@ export function ownerAlive(owner: string): boolean {
 
 function reportInputError(error: unknown): number {
   if (error instanceof ConfigError) {
-    for (const d of error.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    for (const d of error.diagnostics) process.stderr.write(stripControls(formatDiagnostic(d)) + '\n');
     return 1;
   }
   if (error instanceof FleetError) {
-    process.stderr.write(`fleet: ${error.message}\n`);
+    process.stderr.write(`fleet: ${stripControls(error.message)}\n`);
     return 1;
   }
   throw error;
