@@ -93,7 +93,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'markdown', 'junit']).default('text'))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .action(async (files: string[], opts: { format: 'text' | 'json' | 'markdown' | 'junit'; out?: string }) => {
-      const [{ readReports, mergeReports }, { render }, { summaryLine }, { ReportFile }, { writeReport }, { exitCode }, { FleetError }] = await Promise.all([
+      const [{ readReports, mergeReports }, { render }, { summaryLine }, { ReportFile }, { writeReport }, { exitCode }, { FleetError }, { stripControls }] = await Promise.all([
         import('../report/merge.js'),
         import('../report/index.js'),
         import('../report/text.js'),
@@ -101,6 +101,7 @@ export function buildProgram(): Command {
         import('./commands.js'),
         import('../engine/types.js'),
         import('../core/errors.js'),
+        import('../report/safe-text.js'),
       ]);
       let merged;
       let reportFile;
@@ -111,7 +112,8 @@ export function buildProgram(): Command {
       } catch (error) {
         await reportFile?.discard();
         if (!(error instanceof FleetError)) throw error;
-        process.stderr.write(`fleet: ${error.message}\n`);
+        // A saved report is host text too: a host name in a merge error can carry escapes.
+        process.stderr.write(`fleet: ${stripControls(error.message)}\n`);
         process.exitCode = 1;
         return;
       }

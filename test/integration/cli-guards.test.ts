@@ -136,3 +136,19 @@ describe('fleet putty --interval', () => {
     expect(r.stdout).toContain('"PingIntervalSecs"=dword:0020c49b\r\n');
   });
 });
+
+describe('report merge errors', () => {
+  test('a host name from a saved report is printed without its escapes', async () => {
+    const name = 'web\u001b]8;;http://evil.example/\u0007x\u001b[2J';
+    const saved = (shard: string): string => {
+      const file = join(dir, `dup-${shard.replace('/', 'of')}.json`);
+      const host = { name, address: '127.0.0.1', status: 'unchanged', changes: [], effective: {}, explain: [], warnings: [], error: null, rolled_back: false, reloaded: false, duration_ms: 1 };
+      writeFileSync(file, JSON.stringify({ version: 1, command: 'check', started_at: '2026-12-02T07:00:00Z', duration_ms: 1, accept_new: false, shard, summary: { hosts: 1, changed: 0, unchanged: 1, failed: 0, unreachable: 0 }, hosts: [host] }));
+      return file;
+    };
+    const r = await run(['report', 'merge', saved('1/2'), saved('2/2')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/host web\]8;;http:\/\/evil\.example\/x\[2J appears in more than one report/);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+});
