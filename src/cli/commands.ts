@@ -8,14 +8,15 @@ import { ConfigError, FleetError, formatDiagnostic } from '../core/errors.js';
 import { exitCode, type Command } from '../engine/types.js';
 import { FORMATS, render, type Format } from '../report/index.js';
 import { plainProgress, silentProgress, type Progress } from '../report/progress.js';
+import { stripControls } from '../report/safe-text.js';
 import { defaultUser } from './inputs.js';
 import { loadRun } from './load.js';
-import { writeAtomic } from './output.js';
+import { ReportFile } from './output.js';
 
 export async function validateCommand(policyPath: string, inventoryPath?: string): Promise<number> {
   const { validateFiles } = await import('./validate.js');
   const result = await validateFiles(policyPath, inventoryPath, { user: defaultUser() });
-  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  for (const d of result.diagnostics) process.stderr.write(stripControls(formatDiagnostic(d)) + '\n');
   for (const a of result.advice) process.stdout.write(`${a.severity === 'warning' ? 'warning: ' : ''}${a.message}\n`);
   if (result.ok) process.stdout.write(`${policyPath}: valid, ${result.hosts} host${result.hosts === 1 ? '' : 's'} selected\n`);
   return result.ok ? 0 : 1;
@@ -49,7 +50,7 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
     return reportInputError(error);
   }
   const { policy, hosts, serial, warnings } = loaded;
-  for (const w of warnings) process.stderr.write(formatDiagnostic(w) + '\n');
+  for (const w of warnings) process.stderr.write(stripControls(formatDiagnostic(w)) + '\n');
 
   const [{ Connector, PASSPHRASE_ENV }, { gatherFacts, probeAfter }, { runFleet }] = await Promise.all([
     import('../transport/index.js'),
@@ -65,6 +66,14 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
     connectTimeoutMs: flags.timeout * 1000,
     commandTimeoutMs: flags.commandTimeout * 1000,
   });
+  // Mistakes that would fail every host, or lose the report at the end, stop the run before any host.
+  let reportFile: ReportFile | undefined;
+  try {
+    await connector.checkIdentity();
+    if (flags.out) reportFile = await ReportFile.reserve(flags.out);
+  } catch (error) {
+    return reportInputError(error);
+  }
 
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const lockOwner = `${runId} ${hostname()} ${process.pid} ${Math.floor(Date.now() / 1000)}`;
@@ -100,16 +109,32 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
     });
     await progress.done();
     const text = render(report, flags.format);
-    if (flags.out) await writeAtomic(flags.out, text);
-    else process.stdout.write(text);
+    const code = abort.signal.aborted ? 130 : exitCode(report);
+    const written = reportFile ? await writeReport(reportFile, text) : (process.stdout.write(text), true);
     if (flags.out || flags.format !== 'text') {
       const { summaryLine } = await import('../report/text.js');
       process.stderr.write(summaryLine(report) + '\n');
     }
-    return abort.signal.aborted ? 130 : exitCode(report);
+    return written || code === 130 ? code : 1;
   } finally {
+    await reportFile?.discard();
     stopSignals();
     await connector.closeAll();
+  }
+}
+
+/**
+ * Writes the --out file; when that fails at the end (the folder went away during the run), the
+ * report goes to stdout rather than being lost, and the run exits 1.
+ */
+export async function writeReport(file: ReportFile, text: string): Promise<boolean> {
+  try {
+    await file.commit(text);
+    return true;
+  } catch (error) {
+    process.stderr.write(`fleet: ${stripControls((error as Error).message)}; the report follows on stdout\n`);
+    process.stdout.write(text);
+    return false;
   }
 }
 
@@ -155,11 +180,11 @@ export function ownerAlive(owner: string): boolean {
 
 function reportInputError(error: unknown): number {
   if (error instanceof ConfigError) {
-    for (const d of error.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    for (const d of error.diagnostics) process.stderr.write(stripControls(formatDiagnostic(d)) + '\n');
     return 1;
   }
   if (error instanceof FleetError) {
-    process.stderr.write(`fleet: ${error.message}\n`);
+    process.stderr.write(`fleet: ${stripControls(error.message)}\n`);
     return 1;
   }
   throw error;

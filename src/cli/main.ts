@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { PUTTY_MAX_INTERVAL_SECONDS, puttyIntervalProblem } from '../core/putty.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -92,35 +93,46 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json', 'markdown', 'junit', 'openmetrics']).default('text'))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .action(async (files: string[], opts: { format: 'text' | 'json' | 'markdown' | 'junit' | 'openmetrics'; out?: string }) => {
-      const [{ readReports, mergeReports }, { render }, { summaryLine }, { writeAtomic }, { exitCode }, { FleetError }] = await Promise.all([
+      const [{ readReports, mergeReports }, { render }, { summaryLine }, { ReportFile }, { writeReport }, { exitCode }, { FleetError }, { stripControls }] = await Promise.all([
         import('../report/merge.js'),
         import('../report/index.js'),
         import('../report/text.js'),
         import('./output.js'),
+        import('./commands.js'),
         import('../engine/types.js'),
         import('../core/errors.js'),
+        import('../report/safe-text.js'),
       ]);
       let merged;
+      let reportFile;
       try {
+        // The --out folder is checked before the inputs are read, like a run checks it before any host.
+        if (opts.out) reportFile = await ReportFile.reserve(opts.out);
         merged = mergeReports(await readReports(files));
       } catch (error) {
+        await reportFile?.discard();
         if (!(error instanceof FleetError)) throw error;
-        process.stderr.write(`fleet: ${error.message}\n`);
+        // A saved report is host text too: a host name in a merge error can carry escapes.
+        process.stderr.write(`fleet: ${stripControls(error.message)}\n`);
         process.exitCode = 1;
         return;
       }
       const text = render(merged, opts.format);
-      if (opts.out) await writeAtomic(opts.out, text);
-      else process.stdout.write(text);
+      const written = reportFile ? await writeReport(reportFile, text) : (process.stdout.write(text), true);
       if (opts.out || opts.format !== 'text') process.stderr.write(summaryLine(merged) + '\n');
+      if (!written) {
+        process.exitCode = 1;
+        return;
+      }
       process.exitCode = exitCode(merged);
     });
   program
     .command('putty')
     .description("print a .reg file that sets PuTTY's keepalive (import it with regedit on Windows)")
-    .requiredOption('--interval <seconds>', 'seconds between keepalives (0 turns them off)', (v: string) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('must be a whole number of seconds');
-      return Number(v);
+    .requiredOption('--interval <seconds>', `seconds between keepalives, 0 (off) to ${PUTTY_MAX_INTERVAL_SECONDS}`, (v: string) => {
+      const seconds = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+      if (puttyIntervalProblem(seconds) !== null) throw new InvalidArgumentError(`must be a whole number of seconds from 0 (off) to ${PUTTY_MAX_INTERVAL_SECONDS} (PuTTY counts it in milliseconds in 32 bits)`);
+      return seconds;
     })
     .option('--session <name>', 'saved session to change (default: Default Settings)')
     .option('--tcp-keepalives', 'also turn on TCP keepalives')

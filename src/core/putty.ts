@@ -15,6 +15,19 @@ export interface PuttyOptions {
   tcpKeepalives?: boolean;
 }
 
+/**
+ * The longest interval PuTTY can keep: it schedules the next keepalive at `interval × 1000` ms in
+ * a 32-bit int (pinger.c, TICKSPERSEC 1000 on Windows), so anything above 2147483 s (24 days
+ * 20 h) overflows, though the registry's DWORD could hold more.
+ */
+export const PUTTY_MAX_INTERVAL_SECONDS = 2_147_483;
+
+/** Why an interval is refused, or null when PuTTY can use it. */
+export function puttyIntervalProblem(seconds: number): string | null {
+  if (Number.isInteger(seconds) && seconds >= 0 && seconds <= PUTTY_MAX_INTERVAL_SECONDS) return null;
+  return `the interval must be a whole number of seconds from 0 (off) to ${PUTTY_MAX_INTERVAL_SECONDS} (PuTTY counts it in milliseconds in 32 bits), not ${seconds}`;
+}
+
 const SESSIONS_KEY = 'HKEY_CURRENT_USER\\Software\\SimonTatham\\PuTTY\\Sessions';
 
 /**
@@ -37,9 +50,8 @@ export function puttySessionKey(name: string): string {
 const dword = (n: number): string => `dword:${n.toString(16).padStart(8, '0')}`;
 
 export function puttyRegistryFile(opts: PuttyOptions): string {
-  if (!Number.isInteger(opts.intervalSeconds) || opts.intervalSeconds < 0 || opts.intervalSeconds > 0xffffffff) {
-    throw new RangeError(`the interval must be a whole number of seconds, not ${opts.intervalSeconds}`);
-  }
+  const problem = puttyIntervalProblem(opts.intervalSeconds);
+  if (problem !== null) throw new RangeError(problem);
   const session = opts.session ?? 'Default Settings';
   if (session.length === 0) throw new RangeError('the session name is empty');
   const lines = [

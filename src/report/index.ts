@@ -3,6 +3,7 @@ import type { RunReport } from '../engine/types.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { renderOpenMetrics } from './openmetrics.js';
+import { jsonText } from './safe-text.js';
 import { renderText } from './text.js';
 
 export type Format = 'text' | 'json' | 'markdown' | 'junit' | 'openmetrics';
@@ -11,7 +12,7 @@ export const FORMATS: readonly Format[] = ['text', 'json', 'markdown', 'junit', 
 export function render(report: RunReport, format: Format): string {
   switch (format) {
     case 'json':
-      return JSON.stringify(report, null, 2) + '\n';
+      return jsonText(report) + '\n';
     case 'markdown':
       return renderMarkdown(report);
     case 'junit':

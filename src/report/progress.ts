@@ -5,6 +5,7 @@
  * fleet's start-up). Elsewhere (CI, cron): one plain line per host.
  */
 import type { HostResult, RunEvent, RunListener } from '../engine/types.js';
+import { oneLine } from './safe-text.js';
 
 export interface Progress {
   listener: RunListener;
@@ -27,8 +28,9 @@ export function plainProgress(stream: NodeJS.WritableStream): Progress {
   return { listener, done: async () => undefined };
 }
 
+/** One host's outcome on one line; its host text (name, error) cleaned of controls, its line breaks shown as ⏎. */
 export function hostLine(r: HostResult): string {
   const files = r.changes.length > 0 ? ` (${r.changes.length} file${r.changes.length === 1 ? '' : 's'})` : '';
-  const error = r.error ? ` ${r.error.code}${r.rolled_back ? ' [rolled back]' : ''}: ${r.error.message}` : '';
-  return `${r.name} ${r.status}${files}${error} ${r.duration_ms} ms`;
+  const error = r.error ? ` ${oneLine(r.error.code)}${r.rolled_back ? ' [rolled back]' : ''}: ${oneLine(r.error.message)}` : '';
+  return `${oneLine(r.name)} ${r.status}${files}${error} ${r.duration_ms} ms`;
 }

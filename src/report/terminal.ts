@@ -1,8 +1,19 @@
 /** The listr2 display for a terminal (see progress.ts); imported only when stderr is one. */
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import { DefaultRenderer, Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { RunEvent, Step } from '../engine/types.js';
 import type { Progress } from './progress.js';
 import { hostLine } from './progress.js';
+import { oneLine } from './safe-text.js';
+
+/**
+ * listr2 picks its renderer by whether *stdout* is a terminal, and without one falls back to a
+ * renderer that prints to stdout: `fleet plan --format json > report.json` run on a terminal got
+ * progress lines inside its JSON. fleet draws on stderr, which is a terminal here, so the
+ * renderer is declared fit for a non-terminal stdout and never replaced.
+ */
+class StderrRenderer extends DefaultRenderer {
+  static override nonTTY = true;
+}
 
 export function terminalProgress(stream: NodeJS.WriteStream): Progress {
   const inFlight = new Map<string, Step>();
@@ -16,7 +27,7 @@ export function terminalProgress(stream: NodeJS.WriteStream): Progress {
   const title = (): string =>
     `fleet ${command}: ${counts.done}/${counts.total} hosts · ${counts.changed} ${command === 'plan' ? 'would change' : command === 'check' ? 'drifted' : 'changed'} · ${counts.unchanged} unchanged · ${counts.failed} failed · ${counts.unreachable} unreachable${note}`;
   const output = (): string => {
-    const lines = [...inFlight].slice(0, 8).map(([h, s]) => `${h}: ${s}`);
+    const lines = [...inFlight].slice(0, 8).map(([h, s]) => `${oneLine(h)}: ${s}`);
     if (inFlight.size > 8) lines.push(`… ${inFlight.size - 8} more in flight`);
     return fitScreen([...lines, ...failures.slice(-8)], stream);
   };
@@ -43,7 +54,7 @@ export function terminalProgress(stream: NodeJS.WriteStream): Progress {
         rendererOptions: { persistentOutput: true, outputBar: 1 },
       },
     ],
-    { renderer: 'default', rendererOptions: { logger }, exitOnError: false, registerSignalListeners: false },
+    { renderer: StderrRenderer, rendererOptions: { logger }, exitOnError: false, registerSignalListeners: false },
   );
   const drawing = list.run().catch(() => undefined);
 

@@ -1,6 +1,10 @@
-/** The human report: summary, grouped diffs with their explanation, failures spelled out. */
+/**
+ * The human report: summary, grouped diffs with their explanation, failures spelled out.
+ * Host text goes through safe-text.ts: it reaches a terminal.
+ */
 import type { RunReport } from '../engine/types.js';
 import { changedWord, groupChanges, hostList, plural } from './group.js';
+import { indented, oneLine, stripControls } from './safe-text.js';
 
 export function summaryLine(report: RunReport): string {
   const s = report.summary;
@@ -11,10 +15,11 @@ export function renderText(report: RunReport): string {
   const out: string[] = [];
   if (report.accept_new) out.push('note: --accept-new was given: unknown host keys were trusted and recorded on first use');
   for (const group of groupChanges(report.hosts)) {
-    out.push('', `== ${plural(group.hosts.length, 'host')}: ${hostList(group.hosts)}`);
-    for (const line of group.explain) out.push(`   ${line}`);
-    for (const w of group.warnings) out.push(`   warning: ${w}`);
-    for (const c of group.changes) out.push(c.diff.replace(/\n$/, ''));
+    out.push('', `== ${plural(group.hosts.length, 'host')}: ${oneLine(hostList(group.hosts))}`);
+    for (const line of group.explain) out.push(`   ${indented(line, '     ')}`);
+    for (const w of group.warnings) out.push(`   warning: ${indented(w, '     ')}`);
+    // A diff is many lines by nature; its lines all begin with a diff marker, so none passes for fleet's own.
+    for (const c of group.changes) out.push(stripControls(c.diff).replace(/\n$/, ''));
   }
   // Hosts with nothing to change can still carry warnings (Match exceptions, advice); each
   // distinct warning is printed once with the hosts it concerns.
@@ -23,12 +28,13 @@ export function renderText(report: RunReport): string {
     for (const w of h.warnings) byWarning.set(w, [...(byWarning.get(w) ?? []), h.name]);
   }
   if (byWarning.size > 0) out.push('');
-  for (const [w, names] of byWarning) out.push(`warning (${hostList(names)}): ${w}`);
+  for (const [w, names] of byWarning) out.push(`warning (${oneLine(hostList(names))}): ${indented(w, '  ')}`);
   const bad = report.hosts.filter((h) => h.status === 'failed' || h.status === 'unreachable');
   if (bad.length > 0) {
     out.push('', 'Failed and unreachable hosts:');
     for (const h of bad) {
-      out.push(`  ${h.name} (${h.address}) ${h.status} ${h.error?.code ?? ''}${h.rolled_back ? ' [rolled back]' : ''}: ${h.error?.message ?? ''}`);
+      const code = oneLine(h.error?.code ?? '');
+      out.push(`  ${oneLine(h.name)} (${oneLine(h.address)}) ${h.status} ${code}${h.rolled_back ? ' [rolled back]' : ''}: ${indented(h.error?.message ?? '', '    ')}`);
     }
   }
   out.push('', summaryLine(report));

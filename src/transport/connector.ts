@@ -61,6 +61,18 @@ export class Connector {
     return new SshTransport(host, session, this.#opts.commandTimeoutMs);
   }
 
+  /**
+   * Loads the run's own key (`--identity`) before any host: a missing, unreadable or encrypted
+   * key without its passphrase is one error for the run instead of the same failure per host.
+   */
+  async checkIdentity(): Promise<void> {
+    const path = this.#opts.identityFile;
+    if (path === undefined) return;
+    await this.#loadKey(path).catch((error: unknown) => {
+      throw error instanceof FleetError ? new FleetError(error.code, `--identity: ${error.message}`, { cause: error }) : error;
+    });
+  }
+
   /** Closes every session this connector opened, jump hosts last. */
   async closeAll(): Promise<void> {
     const jumps = await Promise.allSettled([...this.#jumps.values()]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { puttyRegistryFile, puttySessionKey } from '../../../src/core/putty.js';
+import { PUTTY_MAX_INTERVAL_SECONDS, puttyRegistryFile, puttySessionKey } from '../../../src/core/putty.js';
 
 describe('fleet putty', () => {
   it('writes the exact REGEDIT4 bytes for Default Settings', () => {
@@ -12,9 +12,9 @@ describe('fleet putty', () => {
   });
 
   it('adds TCPKeepalives when asked and encodes a session name as PuTTY stores it', () => {
-    const text = puttyRegistryFile({ intervalSeconds: 4294967295, session: 'prod bastion*', tcpKeepalives: true });
+    const text = puttyRegistryFile({ intervalSeconds: 2147483, session: 'prod bastion*', tcpKeepalives: true });
     expect(text).toContain('\\Sessions\\prod%20bastion%2A]\r\n');
-    expect(text).toContain('"PingIntervalSecs"=dword:ffffffff\r\n"TCPKeepalives"=dword:00000001\r\n');
+    expect(text).toContain('"PingIntervalSecs"=dword:0020c49b\r\n"TCPKeepalives"=dword:00000001\r\n');
     expect(text.split('\n').every((l, i, all) => i === all.length - 1 || l.endsWith('\r'))).toBe(true);
   });
 
@@ -28,5 +28,13 @@ describe('fleet putty', () => {
   it('refuses a negative or fractional interval', () => {
     expect(() => puttyRegistryFile({ intervalSeconds: -1 })).toThrow(RangeError);
     expect(() => puttyRegistryFile({ intervalSeconds: 1.5 })).toThrow(RangeError);
+  });
+
+  it('refuses an interval PuTTY would overflow: its timer is interval × 1000 ms in a 32-bit int', () => {
+    expect(PUTTY_MAX_INTERVAL_SECONDS * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect((PUTTY_MAX_INTERVAL_SECONDS + 1) * 1000).toBeGreaterThan(2 ** 31 - 1);
+    expect(() => puttyRegistryFile({ intervalSeconds: PUTTY_MAX_INTERVAL_SECONDS })).not.toThrow();
+    expect(() => puttyRegistryFile({ intervalSeconds: PUTTY_MAX_INTERVAL_SECONDS + 1 })).toThrow(/from 0 \(off\) to 2147483/);
+    expect(() => puttyRegistryFile({ intervalSeconds: 99999999999 })).toThrow(RangeError);
   });
 });

@@ -48,7 +48,7 @@ describe('reports', () => {
     const md = render(report('plan', fleet), 'markdown');
     expect(md).toContain('| 5 | 2 | 1 | 1 | 1 |');
     expect(md).toContain('```diff\n--- a/etc/ssh/sshd_config');
-    expect(md).toContain('| db2 | failed | LOGIN_FAILED | yes |');
+    expect(md).toContain('| `db2` | failed | `LOGIN_FAILED` | yes | `a fresh login failed <&> "x"` |');
   });
 
   it('junit: a testcase per host, failures escaped', () => {
