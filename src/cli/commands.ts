@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname, homedir } from 'node:os';
 import { ConfigError, FleetError, formatDiagnostic } from '../core/errors.js';
 import { exitCode, type Command } from '../engine/types.js';
-import { FORMATS, render, type Format } from '../report/index.js';
+import { FORMATS, render, wantsColor, type Format } from '../report/index.js';
 import { plainProgress, silentProgress, type Progress } from '../report/progress.js';
 import { stripControls } from '../report/safe-text.js';
 import { defaultUser } from './inputs.js';
@@ -108,7 +108,7 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
       }),
     });
     await progress.done();
-    const text = render(report, flags.format);
+    const text = render(report, flags.format, { color: wantsColor(reportFile === undefined && process.stdout.isTTY === true) });
     const code = abort.signal.aborted ? 130 : exitCode(report);
     const written = reportFile ? await writeReport(reportFile, text) : (process.stdout.write(text), true);
     if (flags.out || flags.format !== 'text') {

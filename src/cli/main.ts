@@ -4,10 +4,10 @@
  * listr2, ajv) only when it runs.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { FLEET_VERSION } from '../version.js';
 import { PUTTY_MAX_INTERVAL_SECONDS, puttyIntervalProblem } from '../core/putty.js';
 
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = FLEET_VERSION;
 
 function positiveInt(name: string) {
   return (value: string): number => {

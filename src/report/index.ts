@@ -9,7 +9,19 @@ import { renderText } from './text.js';
 export type Format = 'text' | 'json' | 'markdown' | 'junit' | 'openmetrics';
 export const FORMATS: readonly Format[] = ['text', 'json', 'markdown', 'junit', 'openmetrics'];
 
-export function render(report: RunReport, format: Format): string {
+/**
+ * Colour for a text report on a terminal, as the conventions say: FORCE_COLOR (non-empty, not
+ * 0/false) turns it on anywhere, NO_COLOR (non-empty) turns it off, else only when the report
+ * goes to a terminal, never into a file or a pipe.
+ */
+export function wantsColor(toTerminal: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return true;
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  return toTerminal;
+}
+
+export function render(report: RunReport, format: Format, opts: { color?: boolean } = {}): string {
   switch (format) {
     case 'json':
       return jsonText(report) + '\n';
@@ -20,6 +32,6 @@ export function render(report: RunReport, format: Format): string {
     case 'openmetrics':
       return renderOpenMetrics(report);
     case 'text':
-      return renderText(report);
+      return renderText(report, opts.color ?? false);
   }
 }

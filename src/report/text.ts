@@ -11,7 +11,22 @@ export function summaryLine(report: RunReport): string {
   return `fleet ${report.command}: ${plural(s.hosts, 'host')} · ${s.changed} ${changedWord(report.command)} · ${s.unchanged} unchanged · ${s.failed} failed · ${s.unreachable} unreachable (${(report.duration_ms / 1000).toFixed(1)} s)`;
 }
 
-export function renderText(report: RunReport): string {
+/** SGR colours of a diff line, as `git diff` paints them. */
+const PAINT: Record<string, string> = { '+': '\x1b[32m', '-': '\x1b[31m', '@': '\x1b[36m' };
+
+/** Paints a diff (already stripped of the host's control bytes) line by line; headers bold. */
+function paintDiff(diff: string): string {
+  return diff
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('+++ ') || line.startsWith('--- ')) return `\x1b[1m${line}\x1b[0m`;
+      const colour = PAINT[line[0] ?? ''];
+      return colour === undefined || line === '' ? line : `${colour}${line}\x1b[0m`;
+    })
+    .join('\n');
+}
+
+export function renderText(report: RunReport, color = false): string {
   const out: string[] = [];
   if (report.accept_new) out.push('note: --accept-new was given: unknown host keys were trusted and recorded on first use');
   for (const group of groupChanges(report.hosts)) {
@@ -19,7 +34,10 @@ export function renderText(report: RunReport): string {
     for (const line of group.explain) out.push(`   ${indented(line, '     ')}`);
     for (const w of group.warnings) out.push(`   warning: ${indented(w, '     ')}`);
     // A diff is many lines by nature; its lines all begin with a diff marker, so none passes for fleet's own.
-    for (const c of group.changes) out.push(stripControls(c.diff).replace(/\n$/, ''));
+    for (const c of group.changes) {
+      const diff = stripControls(c.diff).replace(/\n$/, '');
+      out.push(color ? paintDiff(diff) : diff);
+    }
   }
   // Hosts with nothing to change can still carry warnings (Match exceptions, advice); each
   // distinct warning is printed once with the hosts it concerns.

@@ -66,6 +66,8 @@ describe('progress on a terminal', () => {
 
     // The report (stdout) comes after the display and fills the last screen, ending in its summary.
     const screen = lines.slice(screenTop).filter((l) => l.trim() !== '');
+    // The report went to the terminal, so its diffs are in colour (a file or a pipe gets none).
+    expect(raw.includes('\x1b[32m+ClientAliveInterval 300\x1b[0m')).toBe(true);
     expect(screen.at(-1)).toMatch(new RegExp(`^fleet check: ${HOSTS} hosts · 3 drifted · 0 unchanged · 0 failed · ${HOSTS - 3} unreachable`));
   }, 400_000);
 });

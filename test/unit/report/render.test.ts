@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exitCode, summarize, type HostResult, type RunReport } from '../../../src/engine/types.js';
-import { render } from '../../../src/report/index.js';
+import { render, wantsColor } from '../../../src/report/index.js';
 import { groupChanges } from '../../../src/report/group.js';
 import { checkedReport } from '../../helpers/report-schema.js';
 
@@ -75,5 +75,27 @@ describe('the published report schema', () => {
     const good = checkedReport(JSON.parse(render(report('check', fleet), 'json')));
     expect(() => checkedReport({ ...good, version: 2 })).toThrow(/\/version/);
     expect(() => checkedReport({ ...good, hosts: [{ ...good.hosts[0], status: 'exploded' }] })).toThrow(/\/hosts\/0\/status/);
+  });
+});
+
+describe('colour', () => {
+  it('a text report paints its diffs only when asked, and never lets the host\'s own escapes through', () => {
+    const hostile = host('web9', 'changed', { changes: [{ file: '/etc/ssh/sshd_config', diff: `${diff}+Banner \u001b]8;;http://x\u0007\n` }] });
+    const painted = render(report('plan', [hostile]), 'text', { color: true });
+    expect(painted).toContain('\u001b[32m+ClientAliveInterval 298\u001b[0m');
+    expect(painted).toContain('\u001b[1m--- a/etc/ssh/sshd_config\u001b[0m');
+    expect(painted).not.toContain('\u001b]8');
+    expect(painted).not.toContain('\u0007');
+    expect(render(report('plan', [hostile]), 'text')).not.toMatch(/\u001b/);
+  });
+
+  it('follows NO_COLOR and FORCE_COLOR, else colours only a terminal', () => {
+    expect(wantsColor(true, {})).toBe(true);
+    expect(wantsColor(false, {})).toBe(false);
+    expect(wantsColor(true, { NO_COLOR: '1' })).toBe(false);
+    expect(wantsColor(true, { NO_COLOR: '' })).toBe(true);
+    expect(wantsColor(false, { FORCE_COLOR: '1' })).toBe(true);
+    expect(wantsColor(false, { FORCE_COLOR: '0' })).toBe(false);
+    expect(wantsColor(true, { FORCE_COLOR: '1', NO_COLOR: '1' })).toBe(true);
   });
 });
