@@ -3,13 +3,18 @@
  * Every `connect` is a new handshake and login (the apply engine relies on that to prove
  * a fresh login still works); only jump-host connections are shared.
  */
-import { readFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { FleetError } from '../core/errors.js';
-import { keyTypeOf, judgeHostKey, knownKeyTypes } from './known-hosts.js';
+import { certAuthoritiesFor, keyTypeOf, judgeHostKey, knownKeyTypes } from './known-hosts.js';
 import { KnownHostsStore } from './known-hosts-store.js';
 import { privilegedCommand, sudoRefusal } from './privileged.js';
 import { killGroupCommand, splitProcessMarker, withProcessMarker } from './remote-process.js';
 import { parsePrivateKey, SshSession, type AuthOption, type PrivateKey } from './node-ssh-session.js';
+import { OpenSshSession } from './openssh-session.js';
+import type { OpenSshTarget } from './openssh-options.js';
+import { chooseTransport, type TransportChoice } from './transport-choice.js';
 import type { ConnectOptions, ExecOptions, ExecResult, HostSpec, Transport } from './types.js';
 
 /** The environment variable the CLI reads a key passphrase from; named in error messages. */
@@ -27,8 +32,10 @@ export interface ConnectorStats {
   targetConnections: number;
   /** Handshakes started to jump hosts. */
   jumpConnections: number;
-  /** Authentication methods tried, over all connections. */
+  /** Authentication methods tried, over all connections (ssh2 only: ssh counts its own). */
   authAttempts: number;
+  /** Target connections made through the OpenSSH client (certificates) rather than ssh2. */
+  openSshConnections: number;
 }
 
 function where(host: Pick<HostSpec, 'name' | 'address' | 'port'>): string {
@@ -38,9 +45,14 @@ function where(host: Pick<HostSpec, 'name' | 'address' | 'port'>): string {
 }
 
 export class Connector {
-  readonly stats: ConnectorStats = { targetConnections: 0, jumpConnections: 0, authAttempts: 0 };
+  readonly stats: ConnectorStats = { targetConnections: 0, jumpConnections: 0, authAttempts: 0, openSshConnections: 0 };
   #opts: ConnectOptions;
   #knownHosts: KnownHostsStore;
+  #globalKnownHosts: KnownHostsStore | undefined;
+  /** A private directory for the OpenSSH masters' control sockets, made on first use. */
+  #controlDir: Promise<string> | undefined;
+  #controlSockets = 0;
+  #openSsh = new Set<OpenSshSession>();
   #keys = new Map<string, Promise<PrivateKey>>();
   #jumps = new Map<string, Promise<SshSession>>();
   #open = new Set<SshSession>();
@@ -48,9 +60,12 @@ export class Connector {
   constructor(opts: ConnectOptions) {
     this.#opts = opts;
     this.#knownHosts = new KnownHostsStore(opts.knownHostsFile);
+    if (opts.globalKnownHostsFile !== undefined) this.#globalKnownHosts = new KnownHostsStore(opts.globalKnownHostsFile);
   }
 
   async connect(host: HostSpec): Promise<Transport> {
+    const choice = await this.#transportFor(host);
+    if (choice.kind === 'openssh') return this.#connectOpenSsh(host);
     let sock;
     if (host.jump) {
       const jump = await this.#jumpSession(host);
@@ -61,8 +76,71 @@ export class Connector {
     return new SshTransport(host, session, this.#opts.commandTimeoutMs);
   }
 
+  /**
+   * ssh2 unless the host needs a certificate, on either side: a user certificate configured
+   * or lying beside the key, or a @cert-authority line covering the host.
+   */
+  async #transportFor(host: HostSpec): Promise<TransportChoice> {
+    const identity = this.#identityFile(host);
+    const beside = identity !== undefined ? `${identity}-cert.pub` : undefined;
+    const [besideExists, authority] = await Promise.all([
+      beside !== undefined ? access(beside).then(() => true, () => false) : false,
+      this.#certAuthorityLine(host),
+    ]);
+    return chooseTransport({
+      ...(host.certificateFile !== undefined ? { certificateFile: host.certificateFile } : {}),
+      ...(besideExists && beside !== undefined ? { certificateBesideKey: beside } : {}),
+      ...(authority !== undefined ? { certAuthorityLine: authority } : {}),
+    });
+  }
+
+  async #certAuthorityLine(host: HostSpec): Promise<string | undefined> {
+    for (const store of [this.#knownHosts, this.#globalKnownHosts]) {
+      if (store === undefined) continue;
+      const [line] = certAuthoritiesFor(await store.entries(), host.address, host.port);
+      if (line !== undefined) return `${store.path}:${line.line}`;
+    }
+    return undefined;
+  }
+
+  #identityFile(host: HostSpec): string | undefined {
+    return this.#opts.identityFile ?? host.identityFile;
+  }
+
+  /** A new master per connect: a fresh handshake and login, like every ssh2 connect. */
+  async #connectOpenSsh(host: HostSpec): Promise<Transport> {
+    const identity = this.#identityFile(host);
+    const target: OpenSshTarget = {
+      address: host.address,
+      port: host.port,
+      user: host.user,
+      ...(identity !== undefined ? { identityFile: resolve(identity) } : {}),
+      ...(host.certificateFile !== undefined ? { certificateFile: resolve(host.certificateFile) } : {}),
+      knownHostsFile: resolve(this.#opts.knownHostsFile),
+      ...(this.#opts.globalKnownHostsFile !== undefined ? { globalKnownHostsFile: resolve(this.#opts.globalKnownHostsFile) } : {}),
+      acceptNew: this.#opts.acceptNew,
+      ...(this.#opts.agentSocket !== undefined ? { agentSocket: this.#opts.agentSocket } : {}),
+      connectTimeoutMs: this.#opts.connectTimeoutMs,
+      keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS,
+      ...(host.jump ? { jump: { host: host.jump.host, port: host.jump.port, user: host.jump.user ?? host.user } } : {}),
+    };
+    if (identity !== undefined && this.#opts.agentSocket === undefined) await refuseEncryptedKey(identity, where(host));
+    this.#controlDir ??= mkdtemp(join(tmpdir(), 'fleet-ssh-'));
+    const controlPath = join(await this.#controlDir, `c${++this.#controlSockets}`);
+    this.stats.targetConnections++;
+    this.stats.openSshConnections++;
+    const session = await OpenSshSession.open(target, controlPath, where(host));
+    this.#openSsh.add(session);
+    session.onClose(() => this.#openSsh.delete(session));
+    return new SshTransport(host, session, this.#opts.commandTimeoutMs);
+  }
+
   /** Closes every session this connector opened, jump hosts last. */
   async closeAll(): Promise<void> {
+    await Promise.all([...this.#openSsh].map((s) => s.close()));
+    const controlDir = this.#controlDir;
+    this.#controlDir = undefined;
+    if (controlDir !== undefined) await rm(await controlDir, { recursive: true, force: true }).catch(() => {});
     const jumps = await Promise.allSettled([...this.#jumps.values()]);
     const jumpSessions = new Set(jumps.flatMap((j) => (j.status === 'fulfilled' ? [j.value] : [])));
     await Promise.all([...this.#open].filter((s) => !jumpSessions.has(s)).map((s) => s.close()));
@@ -158,7 +236,7 @@ export class Connector {
 
   async #authOptions(host: HostSpec): Promise<AuthOption[]> {
     const options: AuthOption[] = [];
-    const identity = this.#opts.identityFile ?? host.identityFile;
+    const identity = this.#identityFile(host);
     // The configured key first: an agent with many keys could exhaust MaxAuthTries before it.
     if (identity !== undefined) options.push({ kind: 'key', key: await this.#loadKey(identity) });
     if (this.#opts.agentSocket) options.push({ kind: 'agent', socket: this.#opts.agentSocket });
@@ -189,13 +267,40 @@ export class Connector {
   }
 }
 
+/**
+ * ssh runs with BatchMode (it must never wait on a prompt), so it cannot decrypt a key with
+ * FLEET_KEY_PASSPHRASE; without an agent holding the key it would fail as a vague auth error.
+ * Keys ssh2 cannot parse (security keys) are left for ssh to judge.
+ */
+async function refuseEncryptedKey(path: string, w: string): Promise<void> {
+  const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+    throw new FleetError('KEY_UNREADABLE', `private key ${path} cannot be read: ${err.code ?? err.message}`, { cause: err });
+  });
+  const parsed = parsePrivateKey(bytes, undefined);
+  if ('error' in parsed && parsed.needsPassphrase) {
+    throw new FleetError(
+      'KEY_UNREADABLE',
+      `${w}: private key ${path} is encrypted and this host is reached through the OpenSSH client (certificates), ` +
+        `which cannot take ${PASSPHRASE_ENV}; add the key to ssh-agent (SSH_AUTH_SOCK)`,
+    );
+  }
+}
+
+/** What a Transport needs of a connection: ssh2's SshSession and the OpenSSH client's master both give it. */
+interface CommandSession {
+  readonly closed: boolean;
+  readonly serverVersion: string | undefined;
+  exec(cmd: string, stdin: string | Buffer | undefined, timeoutMs: number, onTimeout?: (stderrSoFar: string) => void): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
 /** A Transport over one SSH session. */
 class SshTransport implements Transport {
   readonly host: HostSpec;
-  #session: SshSession;
+  #session: CommandSession;
   #defaultTimeoutMs: number;
 
-  constructor(host: HostSpec, session: SshSession, defaultTimeoutMs: number) {
+  constructor(host: HostSpec, session: CommandSession, defaultTimeoutMs: number) {
     this.host = host;
     this.#session = session;
     this.#defaultTimeoutMs = defaultTimeoutMs;

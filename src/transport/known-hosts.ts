@@ -159,6 +159,16 @@ function sameKey(a: string, b: string): boolean {
   return Buffer.from(a, 'base64').equals(Buffer.from(b, 'base64'));
 }
 
+/**
+ * The `@cert-authority` lines whose patterns cover this host: a certificate the host presents
+ * may be vouched for by one of them. (Whether it is, and whether the CA is @revoked, is for
+ * ssh to judge: it checks the CA signature, validity, principals and certificate type.)
+ */
+export function certAuthoritiesFor(entries: readonly KnownHostEntry[], host: string, port: number): KnownHostEntry[] {
+  const name = lookupName(host, port);
+  return entries.filter((e) => e.marker === 'cert-authority' && namesMatch(e.names, name));
+}
+
 /** Key types known for a host, so the client can offer those host-key algorithms first. */
 export function knownKeyTypes(entries: readonly KnownHostEntry[], host: string, port: number): string[] {
   const name = lookupName(host, port);
