@@ -169,10 +169,11 @@ export function classifySshFailure(stderr: string, where: string, knownHostsFile
     const detail = certWhy ? `${certWhy}; ` : '';
     return make('HOSTKEY_UNKNOWN', `${detail}no key or @cert-authority in ${files} vouches for the host key (ssh: ${unknown})`);
   }
+  // Before the denial it leads to: a missing or unreadable identity is what to fix.
+  const keyProblem = said(/^Load key .*: |^no such identity: |bad permissions/i);
+  if (keyProblem) return make('KEY_UNREADABLE', `identity cannot be used (ssh: ${keyProblem})`);
   const denied = said(/Permission denied \(/);
   if (denied) return make('AUTH_FAILED', `authentication failed (no offered key or certificate was accepted; ssh: ${denied})`);
-  const keyProblem = said(/Load key .*: |no such identity: |invalid format|bad permissions/i);
-  if (keyProblem) return make('KEY_UNREADABLE', `identity cannot be used (ssh: ${keyProblem})`);
   const refused = said(/Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Name or service not known/);
   if (refused) return make('UNREACHABLE', `ssh: ${refused}`);
   const slow = said(/Connection timed out|Operation timed out|banner exchange: .*timed out/);
