@@ -7,7 +7,7 @@ import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FleetError } from '../core/errors.js';
-import { certAuthoritiesFor, keyTypeOf, judgeHostKey, knownKeyTypes } from './known-hosts.js';
+import { certAuthoritiesFor, keyTypeOf, judgeHostKeyInFiles, knownKeyTypes, type KnownHostsFile } from './known-hosts.js';
 import { KnownHostsStore } from './known-hosts-store.js';
 import { privilegedCommand, sudoRefusal } from './privileged.js';
 import { killGroupCommand, splitProcessMarker, withProcessMarker } from './remote-process.js';
@@ -187,7 +187,8 @@ export class Connector {
     sock: Awaited<ReturnType<SshSession['forwardOut']>> | undefined,
     timeoutMs: number,
   ): Promise<SshSession> {
-    const [entries, auth] = await Promise.all([this.#knownHosts.entries(), this.#authOptions(host)]);
+    const [files, auth] = await Promise.all([this.#knownHostsFiles(), this.#authOptions(host)]);
+    const entries = files.flatMap((f) => f.entries);
     const session = await SshSession.open({
       where: where(host),
       host: host.address,
@@ -206,20 +207,25 @@ export class Connector {
     return session;
   }
 
+  /** The user's known_hosts, then the system's (read only), as ssh reads them. */
+  async #knownHostsFiles(): Promise<KnownHostsFile[]> {
+    const stores = [this.#knownHosts, ...(this.#globalKnownHosts ? [this.#globalKnownHosts] : [])];
+    return Promise.all(stores.map(async (store) => ({ path: store.path, entries: await store.entries() })));
+  }
+
   async #verifyHostKey(host: HostSpec, blob: Buffer): Promise<FleetError | null> {
-    const entries = await this.#knownHosts.entries();
-    const verdict = judgeHostKey(entries, host.address, host.port, blob);
+    const verdict = judgeHostKeyInFiles(await this.#knownHostsFiles(), host.address, host.port, blob);
     const file = this.#knownHosts.path;
     const w = where(host);
     switch (verdict.kind) {
       case 'trusted':
         return null;
       case 'revoked':
-        return new FleetError('HOSTKEY_REVOKED', `${w}: host key is marked @revoked in ${file}:${verdict.line}`);
+        return new FleetError('HOSTKEY_REVOKED', `${w}: host key is marked @revoked in ${verdict.at}`);
       case 'mismatch':
         return new FleetError(
           'HOSTKEY_MISMATCH',
-          `${w}: host key (${keyTypeOf(blob)}) does not match ${file}:${verdict.lines.join(',')} — ` +
+          `${w}: host key (${keyTypeOf(blob)}) does not match ${verdict.at.join(', ')} — ` +
             'possible man-in-the-middle, or the server was reinstalled; not logging in',
         );
       case 'unknown':

@@ -132,6 +132,25 @@ describe('OpenSSH certificates', () => {
     expect((await reached.exec('true')).code).toBe(0);
   });
 
+  it('finds the @cert-authority line in the system-wide known_hosts too (ssh_known_hosts), with the user’s file absent', async () => {
+    const global = caOnlyKnownHosts('ssh_known_hosts');
+    const c = connector(join(dir, 'no-such-known_hosts'), { globalKnownHostsFile: global });
+    const t = await c.connect(spec(certA));
+    expect((await t.exec('echo ok')).stdout).toBe('ok\n');
+    expect(c.stats.openSshConnections).toBe(1);
+  });
+
+  it('honours a @revoked line of the system-wide known_hosts on the ssh2 path too', async () => {
+    const hostKey = readFileSync(join(plain.etcSsh, 'ssh_host_ed25519_key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+    const global = join(dir, 'ssh_known_hosts-revoked');
+    writeFileSync(global, `@revoked ${plain.address} ${hostKey}\n`);
+    const c = connector(lab.knownHosts, { globalKnownHostsFile: global });
+    const attempt = c.connect(spec(plain, { identityFile: lab.clientKey }));
+    await expect(attempt).rejects.toMatchObject({ code: 'HOSTKEY_REVOKED' });
+    await expect(attempt).rejects.toThrow(`@revoked in ${global}:1`);
+    expect(c.stats.openSshConnections).toBe(0);
+  });
+
   it('keeps ssh2 for a host that needs no certificate', async () => {
     const c = connector(lab.knownHosts);
     const t = await c.connect(spec(plain, { identityFile: lab.clientKey }));
