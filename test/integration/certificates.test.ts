@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostSpec } from '../../src/core/inventory/index.js';
-import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
+import { certifyLab, startLab, type Lab, type LabCertificates, type LabHost } from '../../src/lab/index.js';
 import { Connector, type ConnectOptions } from '../../src/transport/index.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
 import { inventoryFor, writePolicy } from '../helpers/faults.js';
@@ -20,7 +20,7 @@ let dir: string;
 let certA: LabHost;
 let certB: LabHost;
 let plain: LabHost;
-let hostCaPub: string;
+let certs: LabCertificates;
 /** A key whose certificate lies beside it (`<key>-cert.pub`), as ssh finds it. */
 let userKey: string;
 /** A key whose certificate is elsewhere, for CertificateFile. */
@@ -29,43 +29,20 @@ let otherCert: string;
 const connectors: Connector[] = [];
 
 const keygen = (...args: string[]) => execFileSync('ssh-keygen', ['-q', ...args], { stdio: 'pipe' });
-const newKey = (path: string) => keygen('-t', 'ed25519', '-N', '', '-C', path, '-f', path);
-
-/** Turns a lab host into one that knows only certificates, then restarts its sshd. */
-async function certifyHost(h: LabHost, hostCa: string, userCaPub: string): Promise<void> {
-  keygen('-s', hostCa, '-I', `${h.name}-host`, '-h', '-n', h.address, join(h.etcSsh, 'ssh_host_ed25519_key.pub'));
-  copyFileSync(userCaPub, join(h.etcSsh, 'user_ca.pub'));
-  writeFileSync(
-    join(h.etcSsh, 'sshd_config.d', '00-certificates.conf'),
-    'HostCertificate /etc/ssh/ssh_host_ed25519_key-cert.pub\nTrustedUserCAKeys /etc/ssh/user_ca.pub\n',
-  );
-  // Only the CA-signed certificate may log in: the lab's plain client key is no longer authorized.
-  rmSync(join(h.dir, 'root', '.ssh', 'authorized_keys'));
-  await lab.stopHost(h);
-  await lab.startHost(h);
-}
 
 beforeAll(async () => {
   lab = await startLab({ count: 3, shapes: ['debian12'], namePrefix: 'cert' });
   dir = lab.dir;
   [certA, certB, plain] = lab.hosts as [LabHost, LabHost, LabHost];
-  const hostCa = join(dir, 'host_ca');
-  const userCa = join(dir, 'user_ca');
-  newKey(hostCa);
-  newKey(userCa);
-  hostCaPub = readFileSync(`${hostCa}.pub`, 'utf8').trim();
-  userKey = join(dir, 'user_key');
-  newKey(userKey);
-  keygen('-s', userCa, '-I', 'fleet-user', '-n', 'root', `${userKey}.pub`);
+  certs = await certifyLab(lab, [certA, certB]);
+  userKey = certs.userKey;
   otherKey = join(dir, 'other_key');
-  newKey(otherKey);
-  keygen('-s', userCa, '-I', 'fleet-other', '-n', 'root', `${otherKey}.pub`);
+  keygen('-t', 'ed25519', '-N', '', '-f', otherKey);
+  keygen('-s', certs.userCa, '-I', 'fleet-other', '-n', 'root', `${otherKey}.pub`);
   mkdirSync(join(dir, 'certs'));
   otherCert = join(dir, 'certs', 'other.cert');
   copyFileSync(`${otherKey}-cert.pub`, otherCert);
   rmSync(`${otherKey}-cert.pub`);
-  await certifyHost(certA, hostCa, `${userCa}.pub`);
-  await certifyHost(certB, hostCa, `${userCa}.pub`);
 }, 180_000);
 
 afterAll(async () => {
@@ -77,7 +54,7 @@ afterAll(async () => {
 function caOnlyKnownHosts(name: string, extra = ''): string {
   const network = certA.address.replace(/\.\d+$/, '.*');
   const path = join(dir, name);
-  writeFileSync(path, `@cert-authority ${network},!${certB.address} ${hostCaPub}\n${extra}`);
+  writeFileSync(path, `@cert-authority ${network},!${certB.address} ${certs.hostCaPublicKey}\n${extra}`);
   return path;
 }
 
@@ -98,7 +75,7 @@ describe('OpenSSH certificates', () => {
   it('logs in with the user certificate beside the key and trusts the host certificate through a @cert-authority pattern', async () => {
     const c = connector(caOnlyKnownHosts('kh-ca'));
     const t = await c.connect(spec(certA));
-    const r = await t.exec('id -un; cat /etc/ssh/sshd_config.d/00-certificates.conf >/dev/null && echo certified');
+    const r = await t.exec('id -un; grep -q ^TrustedUserCAKeys /etc/ssh/sshd_config && echo certified');
     expect(r).toMatchObject({ stdout: 'root\ncertified\n', code: 0 });
     expect(t.serverVersion).toMatch(/^OpenSSH_/);
     await t.close();
@@ -117,7 +94,7 @@ describe('OpenSSH certificates', () => {
 
   it('refuses a host whose certificate is signed by a CA marked @revoked, before logging in', async () => {
     const logins = acceptedLogins(certA).length;
-    const kh = caOnlyKnownHosts('kh-revoked', `@revoked * ${hostCaPub}\n`);
+    const kh = caOnlyKnownHosts('kh-revoked', `@revoked * ${certs.hostCaPublicKey}\n`);
     const attempt = connector(kh).connect(spec(certA));
     await expect(attempt).rejects.toMatchObject({ code: 'HOSTKEY_REVOKED' });
     await expect(attempt).rejects.toThrow(/@revoked in .*kh-revoked/);
