@@ -128,6 +128,21 @@ describe('OpenSSH certificates', () => {
     expect(c.stats.openSshConnections).toBe(0);
   });
 
+  it('reaches a certificate-only host through a jump host, checking the bastion against the same known_hosts', async () => {
+    // The bastion is an ordinary host: it takes the raw key under the certificate, and its plain host key is listed.
+    const bastionKeys = join(plain.dir, 'root', '.ssh', 'authorized_keys');
+    writeFileSync(bastionKeys, `${readFileSync(bastionKeys, 'utf8')}${readFileSync(`${userKey}.pub`, 'utf8')}`);
+    const plainLine = readFileSync(lab.knownHosts, 'utf8').split('\n').find((l) => l.startsWith(`${plain.address} `));
+    const via = { jump: { host: plain.address, port: 22, user: 'root' } };
+    const bastionLogins = acceptedLogins(plain).length;
+    const t = await connector(caOnlyKnownHosts('kh-jump', `${plainLine}\n`)).connect(spec(certA, via));
+    expect((await t.exec('echo ok')).stdout).toBe('ok\n');
+    await t.close();
+    expect(acceptedLogins(plain).length).toBe(bastionLogins + 1);
+    // Without the bastion's key in known_hosts the tunnel is refused, though the target's CA is known.
+    await expect(connector(caOnlyKnownHosts('kh-jump-unknown')).connect(spec(certA, via))).rejects.toMatchObject({ code: 'HOSTKEY_UNKNOWN' });
+  });
+
   it('keeps ssh2 for a host that needs no certificate', async () => {
     const c = connector(lab.knownHosts);
     const t = await c.connect(spec(plain, { identityFile: lab.clientKey }));
