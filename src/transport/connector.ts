@@ -3,7 +3,7 @@
  * Every `connect` is a new handshake and login (the apply engine relies on that to prove
  * a fresh login still works); only jump-host connections are shared.
  */
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FleetError } from '../core/errors.js';
@@ -13,7 +13,7 @@ import { privilegedCommand, sudoRefusal } from './privileged.js';
 import { killGroupCommand, splitProcessMarker, withProcessMarker } from './remote-process.js';
 import { parsePrivateKey, SshSession, type AuthOption, type PrivateKey } from './node-ssh-session.js';
 import { OpenSshSession } from './openssh-session.js';
-import type { OpenSshTarget } from './openssh-options.js';
+import { ASKPASS_SCRIPT, askpassEnvironment, type OpenSshTarget } from './openssh-options.js';
 import { chooseTransport, type TransportChoice } from './transport-choice.js';
 import type { ConnectOptions, ExecOptions, ExecResult, HostSpec, Transport } from './types.js';
 
@@ -124,15 +124,48 @@ export class Connector {
       keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS,
       ...(host.jump ? { jump: { host: host.jump.host, port: host.jump.port, user: host.jump.user ?? host.user } } : {}),
     };
-    if (identity !== undefined && this.#opts.agentSocket === undefined) await refuseEncryptedKey(identity, where(host));
-    this.#controlDir ??= mkdtemp(join(tmpdir(), 'fleet-ssh-'));
-    const controlPath = join(await this.#controlDir, `c${++this.#controlSockets}`);
+    const encrypted = identity !== undefined && (await this.#checkKeyForOpenSsh(identity, where(host)));
+    const controlDir = await this.#controlDirectory();
+    const controlPath = join(controlDir, `c${++this.#controlSockets}`);
+    let env: Record<string, string> = {};
+    if (encrypted && this.#opts.passphrase !== undefined) {
+      target.askpass = join(controlDir, 'askpass');
+      env = askpassEnvironment(target.askpass, this.#opts.passphrase);
+    }
     this.stats.targetConnections++;
     this.stats.openSshConnections++;
-    const session = await OpenSshSession.open(target, controlPath, where(host));
+    const session = await OpenSshSession.open(target, controlPath, where(host), env);
     this.#openSsh.add(session);
     session.onClose(() => this.#openSsh.delete(session));
     return new SshTransport(host, session, this.#opts.commandTimeoutMs);
+  }
+
+  /** The private directory of control sockets (and the askpass program), made once per connector. */
+  #controlDirectory(): Promise<string> {
+    this.#controlDir ??= mkdtemp(join(tmpdir(), 'fleet-ssh-')).then(async (dir) => {
+      await writeFile(join(dir, 'askpass'), ASKPASS_SCRIPT, { mode: 0o700 });
+      return dir;
+    });
+    return this.#controlDir;
+  }
+
+  /**
+   * Whether the key is encrypted, having made sure ssh can use it: with FLEET_KEY_PASSPHRASE
+   * (checked here, so a wrong one reads as on the ssh2 path) or an agent that may hold it.
+   * Keys ssh2 cannot parse (security keys) are left for ssh to judge.
+   */
+  async #checkKeyForOpenSsh(path: string, w: string): Promise<boolean> {
+    const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+      throw new FleetError('KEY_UNREADABLE', `private key ${path} cannot be read: ${err.code ?? err.message}`, { cause: err });
+    });
+    const bare = parsePrivateKey(bytes, undefined);
+    if (!('error' in bare && bare.needsPassphrase)) return false;
+    if (this.#opts.passphrase !== undefined) {
+      await this.#loadKey(path);
+      return true;
+    }
+    if (this.#opts.agentSocket !== undefined) return true;
+    throw new FleetError('KEY_UNREADABLE', `${w}: private key ${path} is encrypted; set ${PASSPHRASE_ENV} to its passphrase, or add it to ssh-agent`);
   }
 
   /** Closes every session this connector opened, jump hosts last. */
@@ -270,25 +303,6 @@ export class Connector {
       this.#keys.set(path, key);
     }
     return key;
-  }
-}
-
-/**
- * ssh runs with BatchMode (it must never wait on a prompt), so it cannot decrypt a key with
- * FLEET_KEY_PASSPHRASE; without an agent holding the key it would fail as a vague auth error.
- * Keys ssh2 cannot parse (security keys) are left for ssh to judge.
- */
-async function refuseEncryptedKey(path: string, w: string): Promise<void> {
-  const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
-    throw new FleetError('KEY_UNREADABLE', `private key ${path} cannot be read: ${err.code ?? err.message}`, { cause: err });
-  });
-  const parsed = parsePrivateKey(bytes, undefined);
-  if ('error' in parsed && parsed.needsPassphrase) {
-    throw new FleetError(
-      'KEY_UNREADABLE',
-      `${w}: private key ${path} is encrypted and this host is reached through the OpenSSH client (certificates), ` +
-        `which cannot take ${PASSPHRASE_ENV}; add the key to ssh-agent (SSH_AUTH_SOCK)`,
-    );
   }
 }
 

@@ -26,10 +26,24 @@ export interface OpenSshTarget {
   acceptNew: boolean;
   /** SSH_AUTH_SOCK of an ssh-agent; no agent when undefined. */
   agentSocket?: string;
+  /**
+   * An SSH_ASKPASS program that prints the key's passphrase (from FLEET_KEY_PASSPHRASE in
+   * ssh's environment): ssh then runs without BatchMode, since batch mode refuses to ask even
+   * an askpass program; password and keyboard-interactive stay off, host keys stay strict.
+   */
+  askpass?: string;
   connectTimeoutMs: number;
   keepaliveIntervalMs: number;
   /** A bastion to tunnel through; connected with the same known_hosts and identities. */
   jump?: { host: string; port: number; user: string };
+}
+
+/** The askpass program: prints the passphrase it finds in its environment, and nothing else. */
+export const ASKPASS_SCRIPT = '#!/bin/sh\n# fleet: the key passphrase for ssh, from the environment fleet gave ssh\nprintf \'%s\\n\' "$FLEET_KEY_PASSPHRASE"\n';
+
+/** The environment of a master that decrypts its key through {@link ASKPASS_SCRIPT}. */
+export function askpassEnvironment(askpass: string, passphrase: string): Record<string, string> {
+  return { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', FLEET_KEY_PASSPHRASE: passphrase };
 }
 
 /** Printed by the master's own session once authenticated: the connection is ready. */
@@ -54,7 +68,8 @@ const o = (key: string, value: string) => ['-o', `${key}=${value}`];
 function trustOptions(t: OpenSshTarget): string[] {
   return [
     '-F', 'none',
-    ...o('BatchMode', 'yes'),
+    ...o('BatchMode', t.askpass !== undefined ? 'no' : 'yes'),
+    ...(t.askpass !== undefined ? o('NumberOfPasswordPrompts', '1') : []),
     ...o('StrictHostKeyChecking', t.acceptNew ? 'accept-new' : 'yes'),
     ...o('UserKnownHostsFile', optionValue(t.knownHostsFile)),
     ...o('GlobalKnownHostsFile', t.globalKnownHostsFile !== undefined ? optionValue(t.globalKnownHostsFile) : 'none'),

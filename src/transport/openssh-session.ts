@@ -53,9 +53,9 @@ export class OpenSshSession {
    * Starts the master and waits until its own session prints the ready mark: host key
    * verified, logged in, control socket listening. Rejects with a classified FleetError.
    */
-  static open(target: OpenSshTarget, controlPath: string, where: string): Promise<OpenSshSession> {
+  static open(target: OpenSshTarget, controlPath: string, where: string, env: Record<string, string> = {}): Promise<OpenSshSession> {
     return new Promise((resolve, reject) => {
-      const master = spawn(SSH, masterArgs(target, controlPath), { stdio: ['pipe', 'pipe', 'pipe'] });
+      const master = spawn(SSH, masterArgs(target, controlPath), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
       let stdout = '';
       let stderr = '';
       let settled = false;

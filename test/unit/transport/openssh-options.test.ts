@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  askpassEnvironment,
   classifySshFailure,
   masterArgs,
   muxArgs,
@@ -68,6 +69,17 @@ describe('masterArgs', () => {
     const o2 = options(masterArgs({ ...target, certificateFile: '/certs/me.cert', agentSocket: '/run/agent.sock' }, '/c'));
     expect(o2.get('CertificateFile')).toBe('/certs/me.cert');
     expect(o2.get('IdentityAgent')).toBe('/run/agent.sock');
+  });
+
+  it('leaves batch mode only to read a key passphrase from its askpass program, asking once', () => {
+    expect(o.has('NumberOfPasswordPrompts')).toBe(false);
+    const o2 = options(masterArgs({ ...target, askpass: '/tmp/fleet-ssh-x/askpass' }, '/c'));
+    expect(o2.get('BatchMode')).toBe('no');
+    expect(o2.get('NumberOfPasswordPrompts')).toBe('1');
+    expect(o2.get('PasswordAuthentication')).toBe('no');
+    expect(o2.get('KbdInteractiveAuthentication')).toBe('no');
+    expect(o2.get('StrictHostKeyChecking')).toBe('yes');
+    expect(askpassEnvironment('/a', 'p')).toEqual({ SSH_ASKPASS: '/a', SSH_ASKPASS_REQUIRE: 'force', FLEET_KEY_PASSPHRASE: 'p' });
   });
 
   it('is a master on its control path, ending with the host after -- and the ready command', () => {
