@@ -97,10 +97,11 @@ function proxyOptions(t: OpenSshTarget): string[] {
   if (t.jump === undefined) return [];
   const hop: OpenSshTarget = { ...t, address: t.jump.host, port: t.jump.port, user: t.jump.user };
   delete hop.jump;
-  const argv = ['ssh', ...trustOptions(hop), '-W', '[%h]:%p', '-p', String(hop.port), '-l', hop.user, '--', hop.address];
-  // The command line is run by a shell after ssh expands `%` tokens; %h and %p are wanted.
-  const line = argv.map((a) => (a === '[%h]:%p' ? a : quote(a).replaceAll('%', '%%'))).join(' ');
-  return o('ProxyCommand', line);
+  // The target is written out, quoted, rather than left to ssh's %h: OpenSSH before 9.6 puts
+  // %h into this shell command line unquoted (CVE-2023-51385).
+  const argv = ['ssh', ...trustOptions(hop), '-W', `[${t.address}]:${t.port}`, '-p', String(hop.port), '-l', hop.user, '--', hop.address];
+  // A shell runs the line after ssh expands `%` tokens, so each word is quoted and every `%` doubled.
+  return o('ProxyCommand', argv.map((a) => quote(a).replaceAll('%', '%%')).join(' '));
 }
 
 /**

@@ -95,8 +95,16 @@ describe('masterArgs', () => {
     expect(proxy).toMatch(/^ssh -F none /);
     expect(proxy).toContain('-o UserKnownHostsFile=/home/me/.ssh/known_hosts');
     expect(proxy).toContain('StrictHostKeyChecking=yes');
-    expect(proxy).toContain(' -W [%h]:%p -p 22 -l hop -- bastion');
+    expect(proxy).toContain(" -W '[web1.example]:2222' -p 22 -l hop -- bastion");
     expect(o2.has('ProxyJump')).toBe(false);
+  });
+
+  it('writes the target into the ProxyCommand quoted, never through %h, and doubles every % in it', () => {
+    const hostile = { ...target, address: 'a;touch /tmp/x%h', jump: { host: 'b$(id)', port: 22, user: 'hop' } };
+    const proxy = options(masterArgs(hostile, '/c')).get('ProxyCommand') ?? '';
+    expect(proxy).toContain(" -W '[a;touch /tmp/x%%h]:2222' ");
+    expect(proxy).toContain(" -- 'b$(id)'");
+    expect(proxy).not.toMatch(/(^|[^%])%h/);
   });
 });
 
