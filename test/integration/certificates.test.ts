@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostSpec } from '../../src/core/inventory/index.js';
 import { certifyLab, startLab, type Lab, type LabCertificates, type LabHost } from '../../src/lab/index.js';
@@ -295,7 +295,11 @@ describe('the Transport contract over the OpenSSH client', () => {
     });
     const masters = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
     expect(masters).toHaveLength(1);
+    const controlPath = readFileSync(`/proc/${masters[0]}/cmdline`, 'utf8').split('\0').find((a) => a.startsWith('ControlPath='));
     child.kill('SIGKILL');
     await until(() => !existsSync(`/proc/${masters[0]}`) || readFileSync(`/proc/${masters[0]}/stat`, 'utf8').includes(') Z'), 'the orphaned master exits');
+    // A killed process cannot remove its control directory; the test removes the one it left.
+    expect(controlPath).toMatch(/^ControlPath=.*fleet-ssh-/);
+    rmSync(dirname(controlPath!.slice('ControlPath='.length)), { recursive: true, force: true });
   });
 });
