@@ -1,19 +1,18 @@
 /**
- * Opens SSH sessions to inventory hosts: known_hosts policy, key loading, jump hosts.
+ * Opens SSH sessions to inventory hosts: known_hosts policy, key loading, jump hosts. ssh2
+ * reaches most hosts; those that need certificates go through the system's OpenSSH client
+ * (transport-choice.ts, openssh-connector.ts), behind the same Transport.
  * Every `connect` is a new handshake and login (the apply engine relies on that to prove
  * a fresh login still works); only jump-host connections are shared.
  */
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { access, readFile } from 'node:fs/promises';
 import { FleetError } from '../core/errors.js';
 import { certAuthoritiesFor, keyTypeOf, judgeHostKeyInFiles, knownKeyTypes, type KnownHostsFile } from './known-hosts.js';
 import { KnownHostsStore } from './known-hosts-store.js';
 import { privilegedCommand, sudoRefusal } from './privileged.js';
 import { killGroupCommand, splitProcessMarker, withProcessMarker } from './remote-process.js';
 import { parsePrivateKey, SshSession, type AuthOption, type PrivateKey } from './node-ssh-session.js';
-import { OpenSshSession } from './openssh-session.js';
-import { ASKPASS_SCRIPT, askpassEnvironment, type OpenSshTarget } from './openssh-options.js';
+import { OpenSshConnector } from './openssh-connector.js';
 import { chooseTransport, type TransportChoice } from './transport-choice.js';
 import type { ConnectOptions, ExecOptions, ExecResult, HostSpec, Transport } from './types.js';
 
@@ -49,10 +48,8 @@ export class Connector {
   #opts: ConnectOptions;
   #knownHosts: KnownHostsStore;
   #globalKnownHosts: KnownHostsStore | undefined;
-  /** A private directory for the OpenSSH masters' control sockets, made on first use. */
-  #controlDir: Promise<string> | undefined;
-  #controlSockets = 0;
-  #openSsh = new Set<OpenSshSession>();
+  /** Sessions through the system's OpenSSH client, for hosts that need certificates. */
+  #openSsh: OpenSshConnector;
   #keys = new Map<string, Promise<PrivateKey>>();
   #jumps = new Map<string, Promise<SshSession>>();
   #open = new Set<SshSession>();
@@ -61,11 +58,17 @@ export class Connector {
     this.#opts = opts;
     this.#knownHosts = new KnownHostsStore(opts.knownHostsFile);
     if (opts.globalKnownHostsFile !== undefined) this.#globalKnownHosts = new KnownHostsStore(opts.globalKnownHostsFile);
+    this.#openSsh = new OpenSshConnector(opts, (path) => this.#loadKey(path));
   }
 
   async connect(host: HostSpec): Promise<Transport> {
     const choice = await this.#transportFor(host);
-    if (choice.kind === 'openssh') return this.#connectOpenSsh(host);
+    if (choice.kind === 'openssh') {
+      this.stats.targetConnections++;
+      this.stats.openSshConnections++;
+      const request = { host, identityFile: this.#identityFile(host), where: where(host), keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS };
+      return new SshTransport(host, await this.#openSsh.open(request), this.#opts.commandTimeoutMs);
+    }
     let sock;
     if (host.jump) {
       const jump = await this.#jumpSession(host);
@@ -107,73 +110,9 @@ export class Connector {
     return this.#opts.identityFile ?? host.identityFile;
   }
 
-  /** A new master per connect: a fresh handshake and login, like every ssh2 connect. */
-  async #connectOpenSsh(host: HostSpec): Promise<Transport> {
-    const identity = this.#identityFile(host);
-    const target: OpenSshTarget = {
-      address: host.address,
-      port: host.port,
-      user: host.user,
-      ...(identity !== undefined ? { identityFile: resolve(identity) } : {}),
-      ...(host.certificateFile !== undefined ? { certificateFile: resolve(host.certificateFile) } : {}),
-      knownHostsFile: resolve(this.#opts.knownHostsFile),
-      ...(this.#opts.globalKnownHostsFile !== undefined ? { globalKnownHostsFile: resolve(this.#opts.globalKnownHostsFile) } : {}),
-      acceptNew: this.#opts.acceptNew,
-      ...(this.#opts.agentSocket !== undefined ? { agentSocket: this.#opts.agentSocket } : {}),
-      connectTimeoutMs: this.#opts.connectTimeoutMs,
-      keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS,
-      ...(host.jump ? { jump: { host: host.jump.host, port: host.jump.port, user: host.jump.user ?? host.user } } : {}),
-    };
-    const encrypted = identity !== undefined && (await this.#checkKeyForOpenSsh(identity, where(host)));
-    const controlDir = await this.#controlDirectory();
-    const controlPath = join(controlDir, `c${++this.#controlSockets}`);
-    let env: Record<string, string> = {};
-    if (encrypted && this.#opts.passphrase !== undefined) {
-      target.askpass = join(controlDir, 'askpass');
-      env = askpassEnvironment(target.askpass, this.#opts.passphrase);
-    }
-    this.stats.targetConnections++;
-    this.stats.openSshConnections++;
-    const session = await OpenSshSession.open(target, controlPath, where(host), env);
-    this.#openSsh.add(session);
-    session.onClose(() => this.#openSsh.delete(session));
-    return new SshTransport(host, session, this.#opts.commandTimeoutMs);
-  }
-
-  /** The private directory of control sockets (and the askpass program), made once per connector. */
-  #controlDirectory(): Promise<string> {
-    this.#controlDir ??= mkdtemp(join(tmpdir(), 'fleet-ssh-')).then(async (dir) => {
-      await writeFile(join(dir, 'askpass'), ASKPASS_SCRIPT, { mode: 0o700 });
-      return dir;
-    });
-    return this.#controlDir;
-  }
-
-  /**
-   * Whether the key is encrypted, having made sure ssh can use it: with FLEET_KEY_PASSPHRASE
-   * (checked here, so a wrong one reads as on the ssh2 path) or an agent that may hold it.
-   * Keys ssh2 cannot parse (security keys) are left for ssh to judge.
-   */
-  async #checkKeyForOpenSsh(path: string, w: string): Promise<boolean> {
-    const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
-      throw new FleetError('KEY_UNREADABLE', `private key ${path} cannot be read: ${err.code ?? err.message}`, { cause: err });
-    });
-    const bare = parsePrivateKey(bytes, undefined);
-    if (!('error' in bare && bare.needsPassphrase)) return false;
-    if (this.#opts.passphrase !== undefined) {
-      await this.#loadKey(path);
-      return true;
-    }
-    if (this.#opts.agentSocket !== undefined) return true;
-    throw new FleetError('KEY_UNREADABLE', `${w}: private key ${path} is encrypted; set ${PASSPHRASE_ENV} to its passphrase, or add it to ssh-agent`);
-  }
-
   /** Closes every session this connector opened, jump hosts last. */
   async closeAll(): Promise<void> {
-    await Promise.all([...this.#openSsh].map((s) => s.close()));
-    const controlDir = this.#controlDir;
-    this.#controlDir = undefined;
-    if (controlDir !== undefined) await rm(await controlDir, { recursive: true, force: true }).catch(() => {});
+    await this.#openSsh.closeAll();
     const jumps = await Promise.allSettled([...this.#jumps.values()]);
     const jumpSessions = new Set(jumps.flatMap((j) => (j.status === 'fulfilled' ? [j.value] : [])));
     await Promise.all([...this.#open].filter((s) => !jumpSessions.has(s)).map((s) => s.close()));
