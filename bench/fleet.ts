@@ -6,7 +6,7 @@ import { copyFileSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunReport } from '../src/engine/types.js';
-import type { Lab } from '../src/lab/index.js';
+import type { Lab, LabCertificates } from '../src/lab/index.js';
 import { measure, type MeasureOptions } from './measure.js';
 import type { Phase, Row } from './results.js';
 
@@ -72,6 +72,40 @@ export async function runFleet(phase: Exclude<Phase, 'floor'>, policy: string, l
   return {
     label, tool: 'fleet', phase, cost,
     command: `node dist/cli/main.js ${args.map((a) => (a === policy ? 'policy.yml' : a === lab.knownHosts ? 'known_hosts' : a)).join(' ')}`,
+    ...(report ? { reported: report.summary.changed } : {}),
+    ...(failure ? { failure } : {}),
+  };
+}
+
+/**
+ * `fleet check` on hosts already in line (after the apply), through either client: ssh2 with
+ * plain keys, or — once the lab is certified (certifyLab) — the OpenSSH client with a user
+ * certificate and a @cert-authority known_hosts. Same hosts, same work, so the two rows price
+ * the OpenSSH client path (a master ssh per host, one ssh process per command) against ssh2.
+ */
+export async function runFleetInLine(lab: Lab, forks: number, workDir: string, certs?: LabCertificates): Promise<Row> {
+  const inventory = certs?.inventory ?? lab.inventory;
+  const knownHosts = certs?.knownHosts ?? lab.knownHosts;
+  const policy = join(workDir, certs ? 'policy-certificates.yml' : 'policy-in-line.yml');
+  writeFileSync(policy, `inventory: ${inventory}\nsshd:\n  ClientAliveInterval: 298\n  ClientAliveCountMax: 50\nrollout:\n  forks: ${forks}\n`);
+  const args = ['check', policy, '--known-hosts', knownHosts, '--global-known-hosts', '/dev/null', '--no-progress', '--format', 'json'];
+  const cost = await measure([process.execPath, FLEET_CLI, ...args]);
+  const n = lab.hosts.length;
+  let failure: string | undefined;
+  let report: RunReport | undefined;
+  try {
+    report = JSON.parse(cost.stdout) as RunReport;
+  } catch {
+    failure = `no JSON report (exit ${cost.code}): ${cost.stderr.trim().split('\n').slice(-3).join(' / ')}`;
+  }
+  if (report && (cost.code !== 0 || report.summary.unchanged !== n)) {
+    const bad = report.hosts.filter((h) => h.error).slice(0, 3).map((h) => `${h.name} ${h.error?.code}: ${h.error?.message}`);
+    failure = `exit ${cost.code}, ${report.summary.unchanged} of ${n} in line: ${bad.join(' / ')}`;
+  }
+  const label = certs ? 'fleet check, in line, certificates (OpenSSH client)' : 'fleet check, in line (ssh2)';
+  return {
+    label, tool: 'fleet', phase: 'check', cost,
+    command: `node dist/cli/main.js ${args.map((a) => (a === policy ? 'policy.yml' : a === knownHosts ? (certs ? 'known_hosts(@cert-authority)' : 'known_hosts') : a)).join(' ')}`,
     ...(report ? { reported: report.summary.changed } : {}),
     ...(failure ? { failure } : {}),
   };

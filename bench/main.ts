@@ -10,12 +10,12 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import type { Lab } from '../src/lab/index.js';
+import { certifyLab, type Lab } from '../src/lab/index.js';
 import { checkDecomposition, execCounts, summariseProfile } from './analysis.js';
 import { ansibleVersion, ensureAnsible, runAnsible, writeAnsibleFiles } from './ansible.js';
 import { ensureProgram } from './install.js';
 import { bareOpenSsh, ssh2Floor } from './floors.js';
-import { freezeFleetBuild, runFleet, writeFleetPolicy } from './fleet.js';
+import { freezeFleetBuild, runFleet, runFleetInLine, writeFleetPolicy } from './fleet.js';
 import { countAccepting, countConverged, withFreshLab } from './hosts.js';
 import { bestOf, renderResults, renderRun, roundTargets, type BenchRun, type Machine, type Row } from './results.js';
 
@@ -101,6 +101,9 @@ async function round(opts: Options, work: string, playbookBin: string | undefine
     rows.push(report(await verifyUntouched(await runFleet('plan', policyPath, lab), lab)));
     rows.push(report(await verifyApply(await runFleet('apply', policyPath, lab), lab)));
     rows.push(report(await verifyApply(await runFleet('second', policyPath, lab), lab)));
+    // Last on this lab: certifying the hosts takes the plain client key's access away.
+    rows.push(report(await runFleetInLine(lab, opts.forks, work)));
+    rows.push(report(await runFleetInLine(lab, opts.forks, work, await certifyLab(lab))));
   });
   if (!playbookBin) return rows;
   const labels = [['Ansible --check --diff', 'check'], ['Ansible apply', 'apply'], ['Ansible apply (second run)', 'second']] as const;

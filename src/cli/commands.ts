@@ -29,6 +29,7 @@ export interface RunFlags {
   serial?: string;
   maxFailPercent?: number;
   knownHosts?: string;
+  globalKnownHosts?: string;
   acceptNew?: boolean;
   identity?: string;
   user?: string;
@@ -59,6 +60,7 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
   ]);
   const connector = new Connector({
     knownHostsFile: flags.knownHosts ?? `${homedir()}/.ssh/known_hosts`,
+    globalKnownHostsFile: flags.globalKnownHosts ?? '/etc/ssh/ssh_known_hosts',
     acceptNew: flags.acceptNew === true,
     ...(flags.identity ? { identityFile: flags.identity } : {}),
     ...(process.env[PASSPHRASE_ENV] ? { passphrase: process.env[PASSPHRASE_ENV] } : {}),

@@ -38,6 +38,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--serial <n|pct>', 'apply batch size, a number or a percentage (default: policy rollout.serial, else all)')
     .option('--max-fail-percent <pct>', 'start no new batch once more than this share of hosts failed', percent)
     .option('--known-hosts <file>', 'known_hosts file host keys are checked against (default: ~/.ssh/known_hosts)')
+    .option('--global-known-hosts <file>', 'system-wide known_hosts, read too (never written), like ssh (default: /etc/ssh/ssh_known_hosts)')
     .option('--accept-new', 'trust and record the key of a host not yet in known_hosts (like StrictHostKeyChecking=accept-new)')
     .option('--identity <file>', 'private key to log in with (overrides the inventory)')
     .option('-u, --user <user>', 'remote user (overrides the inventory)')

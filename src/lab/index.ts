@@ -25,6 +25,7 @@ export { ensureOpenSshServer } from './openssh.js';
 export { LabError } from './proc.js';
 export { stopLabDir, readLabRecord, type LabRecord } from './state.js';
 export { labAddress } from './addresses.js';
+export { certifyLab, type LabCertificates } from './certificates.js';
 
 /** One lab host: a real sshd in its own mount namespace. */
 export interface LabHost {

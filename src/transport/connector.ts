@@ -1,15 +1,19 @@
 /**
- * Opens SSH sessions to inventory hosts: known_hosts policy, key loading, jump hosts.
+ * Opens SSH sessions to inventory hosts: known_hosts policy, key loading, jump hosts. ssh2
+ * reaches most hosts; those that need certificates go through the system's OpenSSH client
+ * (transport-choice.ts, openssh-connector.ts), behind the same Transport.
  * Every `connect` is a new handshake and login (the apply engine relies on that to prove
  * a fresh login still works); only jump-host connections are shared.
  */
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { FleetError } from '../core/errors.js';
-import { keyTypeOf, judgeHostKey, knownKeyTypes } from './known-hosts.js';
+import { certAuthoritiesFor, keyTypeOf, judgeHostKeyInFiles, knownKeyTypes, type KnownHostsFile } from './known-hosts.js';
 import { KnownHostsStore } from './known-hosts-store.js';
 import { privilegedCommand, sudoRefusal } from './privileged.js';
 import { killGroupCommand, splitProcessMarker, withProcessMarker } from './remote-process.js';
 import { parsePrivateKey, SshSession, type AuthOption, type PrivateKey } from './node-ssh-session.js';
+import { OpenSshConnector } from './openssh-connector.js';
+import { chooseTransport, type TransportChoice } from './transport-choice.js';
 import type { ConnectOptions, ExecOptions, ExecResult, HostSpec, Transport } from './types.js';
 
 /** The environment variable the CLI reads a key passphrase from; named in error messages. */
@@ -27,8 +31,10 @@ export interface ConnectorStats {
   targetConnections: number;
   /** Handshakes started to jump hosts. */
   jumpConnections: number;
-  /** Authentication methods tried, over all connections. */
+  /** Authentication methods tried, over all connections (ssh2 only: ssh counts its own). */
   authAttempts: number;
+  /** Target connections made through the OpenSSH client (certificates) rather than ssh2. */
+  openSshConnections: number;
 }
 
 function where(host: Pick<HostSpec, 'name' | 'address' | 'port'>): string {
@@ -38,9 +44,12 @@ function where(host: Pick<HostSpec, 'name' | 'address' | 'port'>): string {
 }
 
 export class Connector {
-  readonly stats: ConnectorStats = { targetConnections: 0, jumpConnections: 0, authAttempts: 0 };
+  readonly stats: ConnectorStats = { targetConnections: 0, jumpConnections: 0, authAttempts: 0, openSshConnections: 0 };
   #opts: ConnectOptions;
   #knownHosts: KnownHostsStore;
+  #globalKnownHosts: KnownHostsStore | undefined;
+  /** Sessions through the system's OpenSSH client, for hosts that need certificates. */
+  #openSsh: OpenSshConnector;
   #keys = new Map<string, Promise<PrivateKey>>();
   #jumps = new Map<string, Promise<SshSession>>();
   #open = new Set<SshSession>();
@@ -48,9 +57,18 @@ export class Connector {
   constructor(opts: ConnectOptions) {
     this.#opts = opts;
     this.#knownHosts = new KnownHostsStore(opts.knownHostsFile);
+    if (opts.globalKnownHostsFile !== undefined) this.#globalKnownHosts = new KnownHostsStore(opts.globalKnownHostsFile);
+    this.#openSsh = new OpenSshConnector(opts, (path) => this.#loadKey(path));
   }
 
   async connect(host: HostSpec): Promise<Transport> {
+    const choice = await this.#transportFor(host);
+    if (choice.kind === 'openssh') {
+      this.stats.targetConnections++;
+      this.stats.openSshConnections++;
+      const request = { host, identityFile: this.#identityFile(host), where: where(host), keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS };
+      return new SshTransport(host, await this.#openSsh.open(request), this.#opts.commandTimeoutMs);
+    }
     let sock;
     if (host.jump) {
       const jump = await this.#jumpSession(host);
@@ -73,8 +91,40 @@ export class Connector {
     });
   }
 
+  /**
+   * ssh2 unless the host needs a certificate, on either side: a user certificate configured
+   * or lying beside the key, or a @cert-authority line covering the host.
+   */
+  async #transportFor(host: HostSpec): Promise<TransportChoice> {
+    const identity = this.#identityFile(host);
+    const beside = identity !== undefined ? `${identity}-cert.pub` : undefined;
+    const [besideExists, authority] = await Promise.all([
+      beside !== undefined ? access(beside).then(() => true, () => false) : false,
+      this.#certAuthorityLine(host),
+    ]);
+    return chooseTransport({
+      ...(host.certificateFile !== undefined ? { certificateFile: host.certificateFile } : {}),
+      ...(besideExists && beside !== undefined ? { certificateBesideKey: beside } : {}),
+      ...(authority !== undefined ? { certAuthorityLine: authority } : {}),
+    });
+  }
+
+  async #certAuthorityLine(host: HostSpec): Promise<string | undefined> {
+    for (const store of [this.#knownHosts, this.#globalKnownHosts]) {
+      if (store === undefined) continue;
+      const [line] = certAuthoritiesFor(await store.entries(), host.address, host.port);
+      if (line !== undefined) return `${store.path}:${line.line}`;
+    }
+    return undefined;
+  }
+
+  #identityFile(host: HostSpec): string | undefined {
+    return this.#opts.identityFile ?? host.identityFile;
+  }
+
   /** Closes every session this connector opened, jump hosts last. */
   async closeAll(): Promise<void> {
+    await this.#openSsh.closeAll();
     const jumps = await Promise.allSettled([...this.#jumps.values()]);
     const jumpSessions = new Set(jumps.flatMap((j) => (j.status === 'fulfilled' ? [j.value] : [])));
     await Promise.all([...this.#open].filter((s) => !jumpSessions.has(s)).map((s) => s.close()));
@@ -121,7 +171,8 @@ export class Connector {
     sock: Awaited<ReturnType<SshSession['forwardOut']>> | undefined,
     timeoutMs: number,
   ): Promise<SshSession> {
-    const [entries, auth] = await Promise.all([this.#knownHosts.entries(), this.#authOptions(host)]);
+    const [files, auth] = await Promise.all([this.#knownHostsFiles(), this.#authOptions(host)]);
+    const entries = files.flatMap((f) => f.entries);
     const session = await SshSession.open({
       where: where(host),
       host: host.address,
@@ -140,20 +191,25 @@ export class Connector {
     return session;
   }
 
+  /** The user's known_hosts, then the system's (read only), as ssh reads them. */
+  async #knownHostsFiles(): Promise<KnownHostsFile[]> {
+    const stores = [this.#knownHosts, ...(this.#globalKnownHosts ? [this.#globalKnownHosts] : [])];
+    return Promise.all(stores.map(async (store) => ({ path: store.path, entries: await store.entries() })));
+  }
+
   async #verifyHostKey(host: HostSpec, blob: Buffer): Promise<FleetError | null> {
-    const entries = await this.#knownHosts.entries();
-    const verdict = judgeHostKey(entries, host.address, host.port, blob);
+    const verdict = judgeHostKeyInFiles(await this.#knownHostsFiles(), host.address, host.port, blob);
     const file = this.#knownHosts.path;
     const w = where(host);
     switch (verdict.kind) {
       case 'trusted':
         return null;
       case 'revoked':
-        return new FleetError('HOSTKEY_REVOKED', `${w}: host key is marked @revoked in ${file}:${verdict.line}`);
+        return new FleetError('HOSTKEY_REVOKED', `${w}: host key is marked @revoked in ${verdict.at}`);
       case 'mismatch':
         return new FleetError(
           'HOSTKEY_MISMATCH',
-          `${w}: host key (${keyTypeOf(blob)}) does not match ${file}:${verdict.lines.join(',')} — ` +
+          `${w}: host key (${keyTypeOf(blob)}) does not match ${verdict.at.join(', ')} — ` +
             'possible man-in-the-middle, or the server was reinstalled; not logging in',
         );
       case 'unknown':
@@ -170,7 +226,7 @@ export class Connector {
 
   async #authOptions(host: HostSpec): Promise<AuthOption[]> {
     const options: AuthOption[] = [];
-    const identity = this.#opts.identityFile ?? host.identityFile;
+    const identity = this.#identityFile(host);
     // The configured key first: an agent with many keys could exhaust MaxAuthTries before it.
     if (identity !== undefined) options.push({ kind: 'key', key: await this.#loadKey(identity) });
     if (this.#opts.agentSocket) options.push({ kind: 'agent', socket: this.#opts.agentSocket });
@@ -201,13 +257,21 @@ export class Connector {
   }
 }
 
+/** What a Transport needs of a connection: ssh2's SshSession and the OpenSSH client's master both give it. */
+interface CommandSession {
+  readonly closed: boolean;
+  readonly serverVersion: string | undefined;
+  exec(cmd: string, stdin: string | Buffer | undefined, timeoutMs: number, onTimeout?: (stderrSoFar: string) => void): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
 /** A Transport over one SSH session. */
 class SshTransport implements Transport {
   readonly host: HostSpec;
-  #session: SshSession;
+  #session: CommandSession;
   #defaultTimeoutMs: number;
 
-  constructor(host: HostSpec, session: SshSession, defaultTimeoutMs: number) {
+  constructor(host: HostSpec, session: CommandSession, defaultTimeoutMs: number) {
     this.host = host;
     this.#session = session;
     this.#defaultTimeoutMs = defaultTimeoutMs;

@@ -154,9 +154,45 @@ export function judgeHostKey(
   return others.length > 0 ? { kind: 'mismatch', lines: others } : { kind: 'unknown' };
 }
 
+/** One known_hosts file's lines, named for messages. */
+export interface KnownHostsFile {
+  path: string;
+  entries: readonly KnownHostEntry[];
+}
+
+/** What several known_hosts files together say about a presented key; lines as `file:line`. */
+export type FilesVerdict =
+  | { kind: 'trusted' }
+  | { kind: 'revoked'; at: string }
+  | { kind: 'mismatch'; at: string[] }
+  | { kind: 'unknown' };
+
+/**
+ * Judges a presented key against the user's and the system's known_hosts together, as ssh
+ * reads them: @revoked in any file refuses, a trusting line in any file trusts, and only then
+ * do other keys in any file make a mismatch.
+ */
+export function judgeHostKeyInFiles(files: readonly KnownHostsFile[], host: string, port: number, keyBlob: Buffer): FilesVerdict {
+  const verdicts = files.map((f) => ({ path: f.path, verdict: judgeHostKey(f.entries, host, port, keyBlob) }));
+  for (const { path, verdict } of verdicts) if (verdict.kind === 'revoked') return { kind: 'revoked', at: `${path}:${verdict.line}` };
+  if (verdicts.some((v) => v.verdict.kind === 'trusted')) return { kind: 'trusted' };
+  const at = verdicts.flatMap(({ path, verdict }) => (verdict.kind === 'mismatch' ? [`${path}:${verdict.lines.join(',')}`] : []));
+  return at.length > 0 ? { kind: 'mismatch', at } : { kind: 'unknown' };
+}
+
 function sameKey(a: string, b: string): boolean {
   // Compare bytes, not text: base64 padding or line-wrapping differences are not key changes.
   return Buffer.from(a, 'base64').equals(Buffer.from(b, 'base64'));
+}
+
+/**
+ * The `@cert-authority` lines whose patterns cover this host: a certificate the host presents
+ * may be vouched for by one of them. (Whether it is, and whether the CA is @revoked, is for
+ * ssh to judge: it checks the CA signature, validity, principals and certificate type.)
+ */
+export function certAuthoritiesFor(entries: readonly KnownHostEntry[], host: string, port: number): KnownHostEntry[] {
+  const name = lookupName(host, port);
+  return entries.filter((e) => e.marker === 'cert-authority' && namesMatch(e.names, name));
 }
 
 /** Key types known for a host, so the client can offer those host-key algorithms first. */

@@ -45,6 +45,11 @@ export interface Transport {
 export interface ConnectOptions {
   /** OpenSSH-format known_hosts file: host keys are checked against it before authentication. */
   knownHostsFile: string;
+  /**
+   * The system-wide known_hosts (ssh's GlobalKnownHostsFile, /etc/ssh/ssh_known_hosts): read
+   * for @cert-authority and @revoked lines of hosts reached with certificates; never written.
+   */
+  globalKnownHostsFile?: string;
   /** Unknown host: record its key in knownHostsFile (like StrictHostKeyChecking=accept-new) instead of failing. */
   acceptNew: boolean;
   /** Overrides host.identityFile. */

@@ -45,6 +45,11 @@ export interface HostSpec {
   user: string;
   /** Absolute path on the control machine (`~/` expanded when a home directory was given). */
   identityFile?: string;
+  /**
+   * An OpenSSH user certificate for the identity (ssh_config CertificateFile). Without it,
+   * `<identityFile>-cert.pub` is used when it exists, as ssh does.
+   */
+  certificateFile?: string;
   become: boolean;
   jump?: JumpSpec;
   /** The main sshd_config; default /etc/ssh/sshd_config. */
