@@ -50,6 +50,10 @@ export function planClients(facts: { users: readonly UserClientFacts[]; system: 
   if (client.system) {
     const sys = facts.system;
     if (!sys) return plan;
+    if (sys.unsafe) {
+      plan.refusals.push(sys.unsafe);
+      return plan;
+    }
     // Debian and Ubuntu read ssh_config.d/*.conf at the top of ssh_config; where the main file
     // has no such Include, a drop-in would never be read, so the main file itself is edited.
     const readsDropIn = sys.dropInDirExists && includesDropIn(sys.main?.text ?? '');
