@@ -98,15 +98,24 @@ echo '@@fleet:done'
 const fileProbe = (path: string, tag: string): string =>
   `if [ -L ${path} ]; then echo "@@fleet:${tag} symlink"; elif [ -f ${path} ]; then echo "@@fleet:${tag} $(stat -c '%u %g %a %h' ${path})"; base64 < ${path}; else echo "@@fleet:${tag} absent"; fi`;
 
-export function clientFactsScript(users: readonly string[], system: boolean): string {
+/**
+ * How long one user's part may take. It takes milliseconds; only a user who renames a FIFO over
+ * the config between the check and the open (the open then waits for a writer) or a hung home
+ * file system holds it longer, and that must not cost every other user their file.
+ */
+export const USER_PROBE_SECONDS = 20;
+
+export function clientFactsScript(users: readonly string[], system: boolean, userProbeSeconds = USER_PROBE_SECONDS): string {
   const lines: string[] = [];
   if (users.length > 0) {
     lines.push(
       'me=$(id -u)',
       `probe=${quote(USER_HOME_PROBE)}`,
       `field() { printf '%s\\n' "$ent" | cut -d: -f"$1"; }`,
+      // `timeout` (coreutils, busybox) where there is one; without it, the command's own timeout.
+      `bound=''; command -v timeout >/dev/null 2>&1 && bound='timeout ${Math.max(1, Math.floor(userProbeSeconds))}'`,
       // Already that user (a login without become): no su, which would ask for a password.
-      `as_user() { if [ "$2" = "$me" ]; then FLEET_HOME=$3 FLEET_UID=$2 sh -c "$probe"; else FLEET_HOME=$3 FLEET_UID=$2 su -s /bin/sh "$1" -c "$probe"; fi; }`,
+      `as_user() { if [ "$2" = "$me" ]; then FLEET_HOME=$3 FLEET_UID=$2 $bound sh -c "$probe"; else FLEET_HOME=$3 FLEET_UID=$2 $bound su -s /bin/sh "$1" -c "$probe"; fi; echo "@@fleet:exit $?"; }`,
     );
   }
   users.forEach((user, i) => {
@@ -172,10 +181,15 @@ function userHome(base: { user: string; uid: number; home: string }, answer: str
   const refuse = (unsafe: string, sshDir: 'absent' | 'dir' = 'dir') => ({ sshDir, config: null, unsafe });
   if (m.seen.some((s) => s.name === 'no-home')) return refuse(`${user} has no absolute home directory in the passwd database (${JSON.stringify(home)})`, 'absent');
   const dir = argOf('dir');
-  if (dir === undefined) return refuse(`${path} could not be read as ${user}${said(answer) ? `: ${said(answer)}` : ''}`, 'absent');
+  const done = m.seen.some((s) => s.name === 'done');
+  // timeout's status when it had to stop the user's part (see USER_PROBE_SECONDS).
+  if (!done && argOf('exit') === '124') return refuse(`${path}: reading it as ${user} did not finish in time (a FIFO swapped in, or a hung file system?)`, dir === undefined ? 'absent' : 'dir');
+  if (dir === undefined) {
+    const su = said(answer.replace(/^@@fleet:exit .*$/m, ''));
+    return refuse(`${path} could not be read as ${user}${su ? `: ${su}` : ''}`, 'absent');
+  }
   if (dir === 'symlink') return refuse(`${dirPath} is a symlink`, 'absent');
   if (dir === 'other') return refuse(`${dirPath} is not a directory`, 'absent');
-  const done = m.seen.some((s) => s.name === 'done');
   if (dir === 'absent') return done ? { sshDir: 'absent', config: null, unsafe: null } : refuse(`${path}: the probe as ${user} did not finish`, 'absent');
   const [dirUid] = dir.split(' ');
   if (Number(dirUid) !== uid) return refuse(`${dirPath} is owned by uid ${dirUid}, not by ${user}`);

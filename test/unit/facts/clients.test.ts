@@ -4,8 +4,13 @@
  * hostile user produces: a file replaced between open and stat, forged markers, a flood of
  * output, error text inside the bytes.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { quote } from '../../../src/core/shell.js';
 import { clientFactsScript, parseClientFacts, USER_CONFIG_MAX_BYTES, type UserClientFacts } from '../../../src/facts/clients.js';
+import { LocalTransport } from './local-transport.js';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 const ENT = (user: string, uid: number) => `${user}:x:${uid}:${uid}::/home/${user}:/bin/sh`;
@@ -129,5 +134,23 @@ describe('clientFactsScript', () => {
     expect(script).toMatch(/su -s \/bin\/sh "\$1" -c "\$probe"/);
     // root never reads a file in a home itself
     expect(script).not.toMatch(/base64 < "\$home/);
+  });
+});
+
+describe('clientFactsScript in a real shell: one stalled user costs only their own file', () => {
+  it('a user whose part never finishes is stopped by the bound and refused; the next user is read', { timeout: 60_000 }, async () => {
+    // A stand-in for su that runs the probe as root, except for `daemon`, whose part hangs the
+    // way an open of a FIFO swapped in at the right moment does.
+    const bin = mkdtempSync(join(tmpdir(), 'fleet-fake-su-'));
+    try {
+      writeFileSync(join(bin, 'su'), '#!/bin/sh\n[ "$3" = daemon ] && exec sleep 600\nshift 3\nexec /bin/sh "$@"\n', { mode: 0o755 });
+      const t = new LocalTransport({ sshdConfigPath: '/etc/ssh/sshd_config' }, bin);
+      const res = await t.exec(`sh -c ${quote(clientFactsScript(['daemon', 'bin'], false, 1))}`);
+      const [daemon, binUser] = parseClientFacts(res.stdout, ['daemon', 'bin'], false).users;
+      expect(daemon).toMatchObject({ exists: true, config: null, unsafe: '/usr/sbin/.ssh/config: reading it as daemon did not finish in time (a FIFO swapped in, or a hung file system?)' });
+      expect(binUser).toMatchObject({ exists: true, home: '/bin', sshDir: 'absent', config: null, unsafe: null });
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
