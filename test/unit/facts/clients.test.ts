@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quote } from '../../../src/core/shell.js';
 import { clientFactsScript, parseClientFacts, USER_CONFIG_MAX_BYTES, type UserClientFacts } from '../../../src/facts/clients.js';
+import { planClients } from '../../../src/core/clientPlan.js';
 import { LocalTransport } from './local-transport.js';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
@@ -152,5 +153,16 @@ describe('clientFactsScript in a real shell: one stalled user costs only their o
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the system files', () => {
+  it('a system ssh_config that is not UTF-8 refuses the system file alone, instead of failing the host', () => {
+    const out = ['@@fleet:sys-main 0 0 644 1', Buffer.from([0x23, 0xfc, 0x0a]).toString('base64'), '@@fleet:sys-dropin absent', '@@fleet:sys-dir yes', '@@fleet:end', ''].join('\n');
+    const facts = parseClientFacts(out, [], true);
+    expect(facts.system?.unsafe).toBe('/etc/ssh/ssh_config is not valid UTF-8; fleet edits text and will not re-encode it');
+    const plan = planClients(facts, { users: [], system: true, directives: { ServerAliveInterval: '60' } });
+    expect(plan.files).toEqual([]);
+    expect(plan.refusals).toEqual([{ user: null, path: '/etc/ssh/ssh_config', reason: facts.system?.unsafe }]);
   });
 });
