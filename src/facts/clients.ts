@@ -114,8 +114,11 @@ export function clientFactsScript(users: readonly string[], system: boolean, use
       `field() { printf '%s\\n' "$ent" | cut -d: -f"$1"; }`,
       // `timeout` (coreutils, busybox) where there is one; without it, the command's own timeout.
       `bound=''; command -v timeout >/dev/null 2>&1 && bound='timeout ${Math.max(1, Math.floor(userProbeSeconds))}'`,
+      // runuser (util-linux) is su for root without su's full PAM session (pam_systemd would
+      // register a logind session, and may start the user's systemd manager, per user per run).
+      `switch=su; command -v runuser >/dev/null 2>&1 && switch=runuser`,
       // Already that user (a login without become): no su, which would ask for a password.
-      `as_user() { if [ "$2" = "$me" ]; then FLEET_HOME=$3 FLEET_UID=$2 $bound sh -c "$probe"; else FLEET_HOME=$3 FLEET_UID=$2 $bound su -s /bin/sh "$1" -c "$probe"; fi; echo "@@fleet:exit $?"; }`,
+      `as_user() { if [ "$2" = "$me" ]; then FLEET_HOME=$3 FLEET_UID=$2 $bound sh -c "$probe"; else FLEET_HOME=$3 FLEET_UID=$2 $bound $switch -s /bin/sh "$1" -c "$probe"; fi; echo "@@fleet:exit $?"; }`,
     );
   }
   users.forEach((user, i) => {

@@ -132,7 +132,8 @@ describe('clientFactsScript', () => {
     const script = clientFactsScript(["o'brien", 'alice'], false);
     expect(script).toContain(`getent passwd 'o'\\''brien'`);
     expect(script).toContain(`as_user 'o'\\''brien'`);
-    expect(script).toMatch(/su -s \/bin\/sh "\$1" -c "\$probe"/);
+    expect(script).toMatch(/\$switch -s \/bin\/sh "\$1" -c "\$probe"/);
+    expect(script).toContain("switch=su; command -v runuser >/dev/null 2>&1 && switch=runuser");
     // root never reads a file in a home itself
     expect(script).not.toMatch(/base64 < "\$home/);
   });
@@ -140,11 +141,11 @@ describe('clientFactsScript', () => {
 
 describe('clientFactsScript in a real shell: one stalled user costs only their own file', () => {
   it('a user whose part never finishes is stopped by the bound and refused; the next user is read', { timeout: 60_000 }, async () => {
-    // A stand-in for su that runs the probe as root, except for `daemon`, whose part hangs the
+    // A stand-in for su and runuser that runs the probe as root, except for `daemon`, whose part hangs the
     // way an open of a FIFO swapped in at the right moment does.
     const bin = mkdtempSync(join(tmpdir(), 'fleet-fake-su-'));
     try {
-      writeFileSync(join(bin, 'su'), '#!/bin/sh\n[ "$3" = daemon ] && exec sleep 600\nshift 3\nexec /bin/sh "$@"\n', { mode: 0o755 });
+      for (const name of ['su', 'runuser']) writeFileSync(join(bin, name), '#!/bin/sh\n[ "$3" = daemon ] && exec sleep 600\nshift 3\nexec /bin/sh "$@"\n', { mode: 0o755 });
       const t = new LocalTransport({ sshdConfigPath: '/etc/ssh/sshd_config' }, bin);
       const res = await t.exec(`sh -c ${quote(clientFactsScript(['daemon', 'bin'], false, 1))}`);
       const [daemon, binUser] = parseClientFacts(res.stdout, ['daemon', 'bin'], false).users;
