@@ -26,12 +26,20 @@ export interface ClientFilePlan {
   promised: Record<string, string>;
 }
 
+/** A client file fleet will not read or write, and why. It stops only itself. */
+export interface ClientRefusal {
+  /** The file's owner (null for the system file). */
+  user: string | null;
+  path: string;
+  reason: string;
+}
+
 export interface ClientHostPlan {
   files: ClientFilePlan[];
   explain: string[];
   warnings: string[];
-  /** Reasons this host's client files cannot be changed safely (a symlinked home file…). */
-  refusals: string[];
+  /** Files that cannot be changed safely (a symlinked home file…); every other file is still planned. */
+  refusals: ClientRefusal[];
 }
 
 type ClientPolicy = NonNullable<Policy['client']>;
@@ -50,6 +58,10 @@ export function planClients(facts: { users: readonly UserClientFacts[]; system: 
   if (client.system) {
     const sys = facts.system;
     if (!sys) return plan;
+    if (sys.unsafe) {
+      plan.refusals.push({ user: null, path: SYSTEM_SSH_CONFIG, reason: sys.unsafe });
+      return plan;
+    }
     // Debian and Ubuntu read ssh_config.d/*.conf at the top of ssh_config; where the main file
     // has no such Include, a drop-in would never be read, so the main file itself is edited.
     const readsDropIn = sys.dropInDirExists && includesDropIn(sys.main?.text ?? '');
@@ -68,11 +80,11 @@ export function planClients(facts: { users: readonly UserClientFacts[]; system: 
       plan.warnings.push(`user ${u.user} does not exist on this host; its ~/.ssh/config was skipped`);
       continue;
     }
+    const path = `${u.home.replace(/\/$/, '')}/.ssh/config`;
     if (u.unsafe) {
-      plan.refusals.push(`${u.user}: ${u.unsafe}; fleet never writes through a link in a user's home`);
+      plan.refusals.push({ user: u.user, path, reason: u.unsafe });
       continue;
     }
-    const path = `${u.home.replace(/\/$/, '')}/.ssh/config`;
     const p = planSshClient(path, u.config?.text ?? null, client.directives);
     explainAll(`${u.user}'s ~/.ssh/config`, p.before);
     plan.warnings.push(...p.warnings);

@@ -2,7 +2,8 @@
  * Writes the client side: each user's ~/.ssh/config as that user (so no link planted in a home
  * can redirect a root write), the system drop-in as root. Per file: candidate beside the
  * target → `ssh -G -F candidate` must accept it → backup → rename → `ssh -G` as the user must
- * show the promised values, else the file is restored.
+ * show the promised values, else the file is restored. Each file stands alone: its outcome is
+ * a value, and one user's failure never undoes another's file or the proven sshd change.
  */
 import type { ClientFilePlan } from '../core/clientPlan.js';
 import { quote } from '../core/shell.js';
@@ -13,8 +14,6 @@ import { parseEffective } from './sshdT.js';
 /** A host name no config names: `ssh -G` shows what every host gets. */
 const PROBE_HOST = 'fleet-keepalive-probe.invalid';
 
-const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
-
 export interface ClientWrite {
   file: ClientFilePlan;
   /** null: the file was new, undoing it removes it */
@@ -22,11 +21,11 @@ export interface ClientWrite {
 }
 
 /** Runs a script as the file's owner: `su` to the user from root, or directly when already them. */
-async function runAs(t: Transport, file: ClientFilePlan, script: string): Promise<Markers & { stdout: string; stderr: string }> {
+async function runAs(t: Transport, file: ClientFilePlan, script: string, stdin?: string): Promise<Markers & { stdout: string; stderr: string }> {
   const user = file.owner.kind === 'user' ? file.owner.user : 'root';
   const asSelf = user === t.host.user && !t.host.become;
   const cmd = asSelf || user === 'root' ? inSh(script) : `su -s /bin/sh ${quote(user)} -c ${quote(script)}`;
-  const res = await t.exec(cmd, { privileged: !asSelf });
+  const res = await t.exec(cmd, { privileged: !asSelf, ...(stdin === undefined ? {} : { stdin }) });
   return { ...parseMarkers(res.stdout), stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -49,8 +48,23 @@ function check(file: ClientFilePlan, shown: Record<string, string>): string | nu
   return wrong.length === 0 ? null : wrong.map(([k, v]) => `${k} is ${shown[k] ?? '(unset)'}, promised ${v}`).join('; ');
 }
 
-/** Writes one file and proves it; returns how to undo it, or throws a reason. */
-export async function writeClientFile(t: Transport, file: ClientFilePlan, runId: string, stamp: string): Promise<ClientWrite> {
+/**
+ * What became of one client file. `failed`: it holds what it held before; `unknown`: the
+ * connection or the restore failed after it may have been replaced.
+ */
+export type ClientFileOutcome = { status: 'written'; write: ClientWrite } | { status: 'failed' | 'unknown'; reason: string };
+
+/** Who owns a file, for messages: `alice's /home/alice/.ssh/config`. */
+export function clientFileLabel(file: Pick<ClientFilePlan, 'owner' | 'path'>): string {
+  return file.owner.kind === 'user' ? `${file.owner.user}'s ${file.path}` : file.path;
+}
+
+/**
+ * Writes one file and proves it, on its own: a failure leaves this file as it was and says
+ * why, and never touches another file. The new text travels on stdin, so a user's config
+ * never appears on a command line (`ps` shows command lines to every user of the host).
+ */
+export async function writeClientFile(t: Transport, file: ClientFilePlan, runId: string, stamp: string): Promise<ClientFileOutcome> {
   const temp = quote(tempOf(file, runId));
   const f = quote(file.path);
   const backup = file.before === null ? null : `${file.path}.fleet-${stamp}`;
@@ -59,7 +73,7 @@ export async function writeClientFile(t: Transport, file: ClientFilePlan, runId:
     'umask 077',
     file.createDir ? `[ -d ${quote(dirOf(file.path))} ] || mkdir -m 700 ${quote(dirOf(file.path))} || ${fail('WRITE_FAILED')}` : ':',
     refuseLinks(file),
-    `printf '%s' ${quote(b64(file.after))} | base64 -d > ${temp} && chmod ${file.mode.toString(8)} ${temp} || ${fail('WRITE_FAILED')}`,
+    `cat > ${temp} && chmod ${file.mode.toString(8)} ${temp} || ${fail('WRITE_FAILED')}`,
     `command -v ssh >/dev/null 2>&1 || ${fail('NO_SSH')}`,
     `out=$(ssh -G -F ${temp} ${PROBE_HOST} 2>&1) || { echo "@@fleet:rejected"; printf '%s\\n' "$out"; rm -f ${temp}; exit 0; }`,
     backup ? `cp -p ${f} ${quote(backup)} || ${fail('BACKUP_FAILED')}` : ':',
@@ -67,20 +81,32 @@ export async function writeClientFile(t: Transport, file: ClientFilePlan, runId:
     // The real chain as ssh reads it for this user: their file, then the system's.
     file.owner.kind === 'system' ? `echo "@@fleet:ssh-G"; ssh -G -F ${f} ${PROBE_HOST} 2>&1` : `echo "@@fleet:ssh-G"; ssh -G ${PROBE_HOST} 2>&1`,
   ].join('\n');
-  const out = await runAs(t, file, script);
-  const who = file.owner.kind === 'user' ? `${file.owner.user}'s ${file.path}` : file.path;
-  if (has(out, 'unsafe')) throw new Error(`${who}: a symlink appeared in the path; nothing was written`);
-  if (has(out, 'rejected')) throw new Error(`${who}: ssh -G rejects the candidate: ${(out.sections.get('rejected') ?? '').replaceAll(tempOf(file, runId), file.path).trim()}`);
+  let out;
+  try {
+    out = await runAs(t, file, script, file.after);
+  } catch (error) {
+    // The script may have run to its rename before the answer was lost.
+    return { status: 'unknown', reason: `the write's answer was lost (${describeError(error)}); the file holds either its old or its new text` };
+  }
+  if (has(out, 'unsafe')) return { status: 'failed', reason: 'a symlink appeared in the path; nothing was written' };
+  if (has(out, 'rejected')) return { status: 'failed', reason: `ssh -G rejects the candidate: ${(out.sections.get('rejected') ?? '').replaceAll(tempOf(file, runId), file.path).trim()}; nothing was written` };
   const failed = arg(out, 'fail');
-  if (failed === 'NO_SSH') throw new Error(`${who}: no ssh client on the host to prove the value with ssh -G; nothing was written`);
-  if (failed !== undefined || !has(out, 'ssh-G')) throw new Error(`${who}: ${failed ?? 'write failed'}: ${(out.stderr || out.stdout).trim()}`);
+  if (failed === 'NO_SSH') return { status: 'failed', reason: 'no ssh client on the host to prove the value with ssh -G; nothing was written' };
+  if (failed !== undefined || !has(out, 'ssh-G')) return { status: 'failed', reason: `${failed ?? 'write failed'}: ${(out.stderr || out.stdout).trim() || 'no output'}; nothing was written` };
   const written: ClientWrite = { file, backup };
   const wrong = check(file, parseEffective(out.sections.get('ssh-G') ?? ''));
-  if (wrong !== null) {
+  if (wrong === null) return { status: 'written', write: written };
+  try {
     await restoreClientFile(t, written);
-    throw new Error(`${who}: ssh -G disagrees with the plan (${wrong}); the file was restored`);
+  } catch (error) {
+    return { status: 'unknown', reason: `ssh -G disagrees with the plan (${wrong}), and restoring the file failed: ${describeError(error)}` };
   }
-  return written;
+  return { status: 'failed', reason: `ssh -G disagrees with the plan (${wrong}); the file was restored` };
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return 'code' in error && typeof error.code === 'string' ? `${error.code}: ${error.message}` : error.message;
+  return String(error);
 }
 
 export async function restoreClientFile(t: Transport, w: ClientWrite): Promise<void> {

@@ -21,7 +21,8 @@ import type { HostFacts } from '../facts/index.js';
 import { isNetworkFailure, type Transport } from '../transport/index.js';
 import type { HostRunContext } from './context.js';
 import { backupPathFor } from './backups.js';
-import { restoreClientFile, writeClientFile, type ClientWrite } from './client.js';
+import { clientProblem, plannedChanges, recordOutcome, settleAfterFailure } from './changes.js';
+import { writeClientFile } from './client.js';
 import { recoverStaleLock, takeLock, releaseLock, type LockOutcome } from './lock.js';
 import * as S from './scripts.js';
 import { parseEffective } from './sshdT.js';
@@ -114,8 +115,8 @@ async function readHost(ctx: HostRunContext, t: Transport, result: HostResult, r
   result.effective = pick(facts.effective, Object.keys(ctx.policy.sshd));
   result.explain = [...plan.explain, ...clients.explain];
   result.warnings.push(...plan.warnings, ...clients.warnings);
-  result.changes = [...plan.files, ...clients.files].map((f) => ({ file: f.path, diff: f.diff }));
-  if (clients.refusals.length > 0) throw new StepFailure('CLIENT_UNSAFE', clients.refusals.join('; '));
+  // A refused client file is only that file's problem: the others and sshd are still planned.
+  result.changes = plannedChanges(plan.files, clients);
   return { facts, plan, clients };
 }
 
@@ -161,7 +162,13 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFa
 
 async function inspectHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
   const { facts, plan, clients } = await readHost(ctx, t, result);
-  const pending = plan.files.length + clients.files.length > 0;
+  await inspectPlan(ctx, t, result, facts, plan, clients.files.length > 0);
+  const refused = clientProblem(result.changes, clients, ctx.command);
+  if (refused !== null) throw new StepFailure(refused.code, refused.message);
+}
+
+async function inspectPlan(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, clientsPending: boolean): Promise<void> {
+  const pending = plan.files.length > 0 || clientsPending;
   if (ctx.command === 'check') {
     result.status = pending || plan.drift.length > 0 ? 'changed' : 'unchanged';
     if (plan.drift.length > 0) result.warnings.push(`drift: ${plan.drift.map((k) => `${k} is ${result.effective[k] ?? '(unset)'}, policy wants ${plan.promised[k]}`).join('; ')}`);
@@ -213,7 +220,22 @@ async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult):
  * and reload; and a fresh login that runs the finish.
  */
 async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult, readFacts: () => Promise<HostFacts>): Promise<boolean> {
-  const { facts, plan, clients } = await readHost(ctx, t, result, readFacts);
+  const reading = await readHost(ctx, t, result, readFacts);
+  try {
+    const released = await applyReading(ctx, t, result, reading);
+    // A refused or failed client file fails the host, and stops nothing else: sshd's change
+    // stands on its own proof and every other file was written.
+    const problem = clientProblem(result.changes, reading.clients, 'apply');
+    if (problem !== null) [result.status, result.error] = ['failed', problem];
+    return released;
+  } catch (error) {
+    const rolledBack = error instanceof StepFailure ? error.rolledBack : null;
+    settleAfterFailure(result.changes, new Set(reading.plan.files.map((f) => f.path)), { code: describe(error).code, rolledBack });
+    throw error;
+  }
+}
+
+async function applyReading(ctx: HostRunContext, t: Transport, result: HostResult, { facts, plan, clients }: HostReading): Promise<boolean> {
   if (plan.files.length === 0 && clients.files.length === 0) {
     if (plan.drift.length > 0) throw driftWithoutEdit(plan, result);
     return false;
@@ -227,9 +249,10 @@ async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult
     // When nothing comes after it, the fresh login runs the finish itself: one command fewer.
     const login = await proveLogin(ctx, clients.files.length === 0 ? finish : undefined);
     if (login.failure !== null) await rollback(ctx, t, facts, result, true, 'LOGIN_FAILED', `a fresh login failed after the reload: ${login.failure}`);
+    for (const f of plan.files) recordOutcome(result.changes, f.path, 'written');
     finished = login.markers;
   }
-  if (clients.files.length > 0) await applyClients(ctx, t, result, facts, plan, clients, stamp);
+  if (clients.files.length > 0) await applyClients(ctx, t, result, clients, stamp);
   if (finished === null || !S.has(finished, 'unlocked')) finished = await run(t, finish);
   result.status = 'changed';
   return S.has(finished, 'unlocked');
@@ -273,19 +296,15 @@ async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, 
   }
 }
 
-/** Client files go after sshd is proven; if one fails, everything this run changed is undone. */
-async function applyClients(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, clients: ClientHostPlan, stamp: string): Promise<void> {
+/**
+ * Client files go after sshd is proven, each on its own: one that is refused or fails is
+ * recorded as such and leaves every other file, and sshd's proven change, in place.
+ */
+async function applyClients(ctx: HostRunContext, t: Transport, result: HostResult, clients: ClientHostPlan, stamp: string): Promise<void> {
   ctx.step('client');
-  const done: ClientWrite[] = [];
-  try {
-    for (const file of clients.files) done.push(await writeClientFile(t, file, ctx.runId, stamp));
-  } catch (error) {
-    const reason = describe(error).message;
-    const undone = await Promise.allSettled(done.reverse().map((w) => restoreClientFile(t, w)));
-    const stuck = undone.filter((u) => u.status === 'rejected').map((u) => describe((u as PromiseRejectedResult).reason).message);
-    if (stuck.length > 0) throw new StepFailure('ROLLBACK_FAILED', `${reason}; ${stuck.join('; ')}`);
-    if (plan.files.length > 0) await rollback(ctx, t, facts, result, true, 'CLIENT_FAILED', reason);
-    throw new StepFailure('CLIENT_FAILED', `${reason}${done.length > 0 ? '; the client files written before it were restored' : ''}`, done.length > 0);
+  for (const file of clients.files) {
+    const outcome = await writeClientFile(t, file, ctx.runId, stamp);
+    recordOutcome(result.changes, file.path, outcome.status, outcome.status === 'written' ? undefined : outcome.reason);
   }
 }
 

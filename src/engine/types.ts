@@ -12,9 +12,24 @@ export type Command = 'plan' | 'apply' | 'check';
  */
 export type HostStatus = 'unchanged' | 'changed' | 'failed' | 'unreachable';
 
+/**
+ * What became of one file of the plan. `planned`: plan and check (would be written); `written`:
+ * apply wrote it and proved it; `refused`: never read or written, stopping only itself (a
+ * symlinked ~/.ssh/config…); `failed`: the write or its proof failed and the file holds what it
+ * held; `restored`: written, then put back because a later step failed; `not_applied`: never
+ * attempted because an earlier step failed; `unknown`: the connection or a restore failed
+ * midway, see `reason` and the host's error.
+ */
+export type FileChangeStatus = 'planned' | 'written' | 'refused' | 'failed' | 'restored' | 'not_applied' | 'unknown';
+
 export interface FileChange {
   file: string;
+  /** Unified diff of the planned edit; empty for a refused file (it was never read). */
   diff: string;
+  /** Always set by this fleet; absent in reports written before it had per-file outcomes. */
+  status?: FileChangeStatus;
+  /** Why a file was refused, failed, restored, not applied or is unknown. */
+  reason?: string;
 }
 
 export interface HostError {

@@ -83,15 +83,9 @@ describe('ssh_config', () => {
   test("a ~/.ssh/config that is not UTF-8 is refused or kept byte for byte, never re-encoded", () => {
     // A latin1 comment ("Müller" with ü = 0xFC), as on old hosts.
     const bytes = Buffer.concat([Buffer.from('# M'), Buffer.from([0xfc]), Buffer.from('ller\nHost *\n  ServerAliveInterval 0\n')]);
-    const stdout = [
-      '@@fleet:u0-ent',
-      'deploy:x:1000:1000::/home/deploy:/bin/sh',
-      '@@fleet:u0-dir 1000 1000 700',
-      '@@fleet:u0-config 1000 1000 600 1',
-      bytes.toString('base64'),
-      '@@fleet:end',
-      '',
-    ].join('\n');
+    // What deploy's own shell answers about the file (see facts/clients.ts), framed by root's part.
+    const answer = ['@@fleet:dir 1000 1000 700', '@@fleet:config 2049:7 8180 1000 1000 1 ' + bytes.length, '@@fleet:named 2049:7 8180', '@@fleet:bytes', bytes.toString('base64'), '@@fleet:done'].join('\n');
+    const stdout = ['@@fleet:u0-ent', 'deploy:x:1000:1000::/home/deploy:/bin/sh', '@@fleet:u0-home', Buffer.from(answer).toString('base64'), '@@fleet:end', ''].join('\n');
     const facts = parseClientFacts(stdout, ['deploy'], false);
     const plan = planClients(facts, { users: ['deploy'], system: false, directives: { ServerAliveInterval: '60' } });
     if (plan.refusals.length > 0) return;
