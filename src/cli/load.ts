@@ -7,6 +7,7 @@ import { ConfigError, type Diagnostic } from '../core/errors.js';
 import type { HostSpec } from '../core/inventory/index.js';
 import type { Policy } from '../core/policy/index.js';
 import { inShard, parseShard } from '../core/shard.js';
+import { loadYaml } from '../core/yamlSource.js';
 import type { RunFlags } from './commands.js';
 import { readInventory, readPolicy, selectPolicyHosts } from './inputs.js';
 
@@ -16,6 +17,8 @@ const USER_NAME = /^[A-Za-z_][A-Za-z0-9._-]{0,31}$/;
 export interface LoadedRun {
   policy: Policy;
   hosts: HostSpec[];
+  /** The policy's rollout.forks when it sets one, else ansible.cfg's forks, else the default. */
+  forks: number;
   serial: Policy['rollout']['serial'];
   warnings: Diagnostic[];
 }
@@ -39,7 +42,14 @@ export async function loadRun(policyPath: string, flags: Pick<RunFlags, 'invento
     const shard = parseShard(flags.shard);
     hosts = hosts.filter((h) => inShard(h.name, shard));
   }
-  hosts = hosts.map((h) => ({ ...h, ...(flags.user ? { user: flags.user } : {}), ...(flags.identity ? { identityFile: flags.identity } : {}) }));
+  hosts = hosts.map((h) => ({
+    ...h,
+    ...(flags.user ? { user: flags.user } : {}),
+    ...(flags.identity ? { identityFile: flags.identity } : {}),
+    origins: { ...h.origins, ...(flags.user ? { user: '--user' } : {}), ...(flags.identity ? { identityFile: '--identity' } : {}) },
+  }));
   const serial = flags.serial ? parseSerial(flags.serial) : read.policy.rollout.serial;
-  return { policy: read.policy, hosts, serial, warnings: [...read.warnings, ...inv.inventory.warnings] };
+  const policySetsForks = (loadYaml(read.text, read.file).source?.value as { rollout?: { forks?: unknown } } | null | undefined)?.rollout?.forks !== undefined;
+  const forks = policySetsForks ? read.policy.rollout.forks : (inv.forks?.value ?? read.policy.rollout.forks);
+  return { policy: read.policy, hosts, forks, serial, warnings: [...read.warnings, ...inv.inventory.warnings] };
 }
