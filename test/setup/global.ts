@@ -2,12 +2,12 @@
  * Runs once before the test files: makes sure the machine has what the tests use, installing
  * it with apt-get on a fresh Debian machine, so `npm test` needs nothing else. OpenSSH (server
  * and client) for the real-sshd lab; busybox and sudo for the facts script's busybox-sh case
- * and the `become` (sudo -n) cases.
+ * and the `become` (sudo -n) cases; ansible-core for ansible-inventory, the oracle of the inventory tests.
  */
 import { spawnSync } from 'node:child_process';
 import { ensureOpenSshServer } from '../../src/lab/index.js';
 
-const TEST_PACKAGES: Record<string, string> = { busybox: '/bin/busybox', sudo: '/usr/bin/sudo' };
+const TEST_PACKAGES: Record<string, string> = { busybox: '/bin/busybox', sudo: '/usr/bin/sudo', 'ansible-core': '/usr/bin/ansible-inventory' };
 
 function has(path: string): boolean {
   return spawnSync('test', ['-x', path]).status === 0;
