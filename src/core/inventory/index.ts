@@ -13,11 +13,11 @@
  */
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
-import { formatPath, isVaultValue, schemaDiagnostics } from '../yamlSource.js';
+import { formatPath, schemaDiagnostics } from '../yamlSource.js';
 import { describeOrigin } from './located.js';
 import { evaluatePattern, parseHostPattern } from './pattern.js';
 import type { PatternOrigin } from './pattern.js';
-import { validator } from './schema.js';
+import { validator, withoutVaultErrors } from './schema.js';
 import { readInventorySource } from './sources.js';
 import { addDocument, emptyTree, reconcile } from './tree.js';
 import type { GroupNode, InventoryTree } from './tree.js';
@@ -135,7 +135,7 @@ export function loadInventory(input: InventoryInput, defaults: InventoryDefaults
     const validate = validator();
     if (!validate(read.document)) {
       // A vault value fails the schema's types; readLevel names it instead, with the reason.
-      const errors = (validate.errors ?? []).filter((e) => !isVaultValue(e.data));
+      const errors = withoutVaultErrors(validate.errors ?? []);
       diagnostics.push(...schemaDiagnostics(read.source, errors));
       if (errors.length > 0) continue;
     }

@@ -6,9 +6,14 @@
  * accepts must load unchanged; the warning still shows the typo before anything is connected.
  */
 import type { Diagnostic } from '../errors.js';
-import { diagnosticAt, didYouMean, formatPath, isVaultValue, positionOf } from '../yamlSource.js';
+import { diagnosticAt, didYouMean, formatPath as formatYamlPath, isVaultValue, positionOf } from '../yamlSource.js';
 import type { YamlPath } from '../yamlSource.js';
 import type { Located, Position } from './located.js';
+
+/** How a path reads in a message about `source` (INI and JSON sources word their own). */
+function pathIn(source: Located): (path: YamlPath) => string {
+  return 'describePath' in source && source.describePath ? source.describePath.bind(source) : formatYamlPath;
+}
 
 /** The settings a host's connection and sshd handling are built from. */
 export type Setting =
@@ -64,6 +69,7 @@ export function readLevel(
   path: YamlPath,
   diagnostics: Diagnostic[],
 ): VarsLevel {
+  const formatPath = pathIn(source);
   const settings: LevelSettings = {};
   for (const [setting, names] of Object.entries(SETTING_VARS) as [Setting, readonly string[]][]) {
     for (const name of names) {
@@ -96,6 +102,7 @@ export function readLevel(
 }
 
 function warnAboutVars(source: Located, vars: Record<string, unknown>, path: YamlPath, diagnostics: Diagnostic[]): void {
+  const formatPath = pathIn(source);
   for (const [name, value] of Object.entries(vars)) {
     if (KNOWN_VARS.includes(name)) continue;
     const here = [...path, name];

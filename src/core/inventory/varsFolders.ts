@@ -7,9 +7,9 @@
  * not an error, as in Ansible.
  */
 import type { Diagnostic } from '../errors.js';
-import { isVaultValue, loadYaml, schemaDiagnostics } from '../yamlSource.js';
+import { loadYaml, schemaDiagnostics } from '../yamlSource.js';
 import type { PositionedSource, YamlPath } from '../yamlSource.js';
-import { validator } from './schema.js';
+import { validator, withoutVaultErrors } from './schema.js';
 import { indexedYaml } from './located.js';
 import { readLevel } from './vars.js';
 import type { VarsLevel } from './vars.js';
@@ -74,7 +74,7 @@ export class VarsFileReader {
     };
     const validate = validator();
     if (!validate(wrapped.value)) {
-      const errors = (validate.errors ?? []).filter((e) => !isVaultValue(e.data));
+      const errors = withoutVaultErrors(validate.errors ?? []);
       this.diagnostics.push(...schemaDiagnostics(wrapped, errors));
       if (errors.length > 0) return null;
     }
