@@ -4,7 +4,7 @@
  * group_vars/ and host_vars/ folders beside each source and the policy. Only reading happens
  * here; what the texts mean is decided in src/core/inventory.
  */
-import { access, constants, readFile, readdir, stat } from 'node:fs/promises';
+import { access, constants, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, type Diagnostic } from '../core/errors.js';
 import type { InventoryText, VarsBase, VarsFile, VarsFolder } from '../core/inventory/index.js';
@@ -83,7 +83,12 @@ export async function readInventorySources(paths: readonly string[]): Promise<Re
     }
     sources.push({ file: displayPath(file), text });
   };
+  // A symlink back up the tree would otherwise be followed for ever.
+  const seen = new Set<string>();
   const readFolder = async (dir: string): Promise<void> => {
+    const real = await realpath(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
     for (const name of (await readdir(dir)).sort()) {
       if (ignoredInInventoryFolder(name)) continue;
       const full = path.join(dir, name);
@@ -140,14 +145,17 @@ async function readVarsFolder(dir: string): Promise<VarsFolder> {
   return folder;
 }
 
-async function varsFilesIn(dir: string): Promise<string[]> {
+async function varsFilesIn(dir: string, seen = new Set<string>()): Promise<string[]> {
   const found: string[] = [];
+  const real = await realpath(dir);
+  if (seen.has(real)) return found;
+  seen.add(real);
   for (const name of (await readdir(dir)).sort()) {
     if (name.startsWith('.') || name.endsWith('~')) continue;
     const ext = path.extname(name);
     const full = path.join(dir, name);
     if (await isDirectory(full)) {
-      if (ext === '') found.push(...(await varsFilesIn(full)));
+      if (ext === '') found.push(...(await varsFilesIn(full, seen)));
     } else if (ext === '' || VARS_EXTENSIONS.includes(ext)) {
       found.push(full);
     }

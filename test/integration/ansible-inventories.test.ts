@@ -101,6 +101,10 @@ describe('--list-hosts', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(row('address', '127.0.9.1', 'nowhere.ini:2 (ansible_host)'));
     expect(result.stdout).toMatch(row('port', '2', 'nowhere.ini:2 (ansible_port)'));
+    // -i again adds a source, as with Ansible.
+    const both = await run('plan', 'policy.yml', '-i', 'inv', '-i', 'nowhere.ini', '--list-hosts', '--no-progress');
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stdout).toContain('hosts (4):');
   });
 });
 

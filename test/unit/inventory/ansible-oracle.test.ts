@@ -5,7 +5,7 @@
  * extension-less files, beside the inventory and beside the playbook) included.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -255,5 +255,14 @@ describe('sources fleet refuses by name', () => {
     const error = await fleetRead(dir, ['inv']).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain(`${join(dir, 'inv/ec2.py')}: is an executable inventory script, which fleet does not run; make it static with: ansible-inventory -i`);
+  });
+
+  test('a symlink back up an inventory folder or a group_vars/ folder is read once, not for ever', async () => {
+    const dir = lay({ 'inv/01.yml': 'web:\n  hosts:\n    h1:\n', 'inv/group_vars/web/a.yml': 'ansible_user: u1\n' });
+    symlinkSync(join(dir, 'inv'), join(dir, 'inv', 'loop'));
+    symlinkSync(join(dir, 'inv', 'group_vars', 'web'), join(dir, 'inv', 'group_vars', 'web', 'again'));
+    const inv = await fleetRead(dir, ['inv']);
+    expect([...inv.hosts.keys()]).toEqual(['h1']);
+    expect(inv.hosts.get('h1')!.user).toBe('u1');
   });
 });
