@@ -100,3 +100,20 @@ describe('Ansible Vault in a connection var', () => {
     expect(failure(json, 'inventory.json')).toMatch(/^inventory\.json:1:\d+: _meta\.hostvars\.h1\.ansible_user is encrypted with Ansible Vault/);
   });
 });
+
+describe('shell characters in connection vars from INI and group_vars/ are refused by the same schema as YAML', () => {
+  const payloads = ['$(touch /tmp/pwned)', '`id`', 'a;b', 'x && y', 'a|b', "it's"];
+  test.each(payloads)('%s', (payload) => {
+    const quoted = JSON.stringify(payload);
+    expect(failure(`[web]\nw1 ansible_user=${quoted}\n`)).toMatch(/^hosts\.ini:2:\d+: ansible_user of host w1 must be a user name/);
+    expect(failure(`[web]\nw1\n[web:vars]\nansible_host=${payload}\n`)).toMatch(/^hosts\.ini:4:\d+: ansible_host in \[web:vars\] must be a host name/);
+    const hostVars = new Map([['w1.yml', [{ file: 'host_vars/w1.yml', text: `ansible_ssh_private_key_file: ${quoted}\n` }]]]);
+    try {
+      loadInventory({ sources: [{ file: 'hosts.ini', text: '[web]\nw1\n' }], varsBases: [{ dir: '.', role: 'inventory', groupVars: new Map(), hostVars }] }, defaults);
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect((error as ConfigError).message).toMatch(/^host_vars\/w1\.yml:1:\d+: ansible_ssh_private_key_file must be an absolute path/);
+    }
+  });
+});
+
