@@ -40,14 +40,7 @@ export interface InventoryTree {
   hosts: Map<string, HostNode>;
 }
 
-/** Builds the tree of one inventory; mistakes (bad host keys, group loops, conflicting vars) go to `diagnostics`. */
-export function buildTree(source: Located, document: InventoryDocument, diagnostics: Diagnostic[]): InventoryTree {
-  const tree = emptyTree();
-  addDocument(tree, source, document, diagnostics);
-  reconcile(tree);
-  return tree;
-}
-
+/** A tree holding only `all`; sources are added with addDocument, then reconcile() once. */
 export function emptyTree(): InventoryTree {
   const tree: InventoryTree = { groups: new Map(), hosts: new Map() };
   group(tree, 'all');
@@ -57,6 +50,7 @@ export function emptyTree(): InventoryTree {
 /**
  * Adds one inventory source to the tree, as Ansible adds each `-i` source to one inventory: a
  * group or host met again merges with what earlier sources said, and its vars written later win.
+ * Mistakes (bad host keys, group loops, conflicting vars) go to `diagnostics`.
  */
 export function addDocument(tree: InventoryTree, source: Located, document: InventoryDocument, diagnostics: Diagnostic[]): void {
   for (const [name, definition] of Object.entries(document)) {
@@ -74,7 +68,8 @@ export function reconcile(tree: InventoryTree): void {
   for (const node of tree.groups.values()) {
     if (node.name !== 'all' && node.parents.size === 0) link(tree, 'all', node.name);
   }
-  const inOtherGroup = (host: string): boolean => [...tree.groups.values()].some((g) => g.name !== 'all' && g.name !== 'ungrouped' && g.hosts.has(host));
+  const others = [...tree.groups.values()].filter((g) => g.name !== 'all' && g.name !== 'ungrouped');
+  const inOtherGroup = (host: string): boolean => others.some((g) => g.hosts.has(host));
   for (const host of [...ungrouped.hosts]) if (inOtherGroup(host)) ungrouped.hosts.delete(host);
   for (const host of tree.groups.get('all')!.hosts) {
     if (!inOtherGroup(host)) ungrouped.hosts.add(host);
