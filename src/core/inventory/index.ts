@@ -1,8 +1,12 @@
 /**
- * Ansible YAML inventories, read so that an existing inventory works unchanged: `all`, nested
- * `children`, `hosts` (null or a map of vars), `vars` on groups and hosts, and Ansible's var
- * precedence: host vars > child-group vars > parent-group vars > `all`, groups of the same depth
- * by `ansible_group_priority` then name (the later name wins), as Ansible's `sort_groups`.
+ * Ansible inventories, read so that an existing inventory works unchanged: YAML (`all`, nested
+ * `children`, `hosts` as null or a map of vars, `vars` on groups and hosts), INI (./ini.ts) and
+ * the JSON of `ansible-inventory --list` (./listJson.ts), several sources into one inventory,
+ * and `group_vars/` / `host_vars/` (./varsFolders.ts), with Ansible's var precedence: host vars >
+ * child-group vars > parent-group vars > `all`, groups of the same depth by
+ * `ansible_group_priority` then name (the later name wins), as Ansible's `sort_groups`; the
+ * vars folders slot in where Ansible's host_group_vars plugin puts them (see levelsOf).
+ * Every value keeps where it was written, for diagnostics and for HostSpec.origins.
  *
  * Connection vars: Ansible's (`ansible_host`, `ansible_port`, `ansible_user`,
  * `ansible_ssh_private_key_file`, `ansible_become`, and the older `ansible_ssh_*` spellings) or
