@@ -100,8 +100,11 @@ describe("which ansible.cfg: Ansible's search order", () => {
     expect([...inventory.hosts.keys()]).toEqual(listed.web.hosts);
     expect(inventory.hosts.get('w1')).toMatchObject({ user: 'own-user', identityFile: join(other, 'keys/id'), origins: { user: expect.stringMatching(/hosts:2 \(ansible_user\)$/), identityFile: expect.stringMatching(/ansible\.cfg:4 \(private_key_file\)$/) } });
     expect(inventory.hosts.get('w2')).toMatchObject({ user: 'cfg-user', origins: { user: expect.stringMatching(/ansible\.cfg:3 \(remote_user\)$/) } });
-    // -i and the policy's inventory: win over the cfg's.
+    // ANSIBLE_INVENTORY (relative to the working folder) wins over the cfg's; -i and the policy's inventory: over both.
     writeFileSync(join(work, 'mine.yml'), 'all:\n  hosts:\n    mine1:\n');
+    writeFileSync(join(work, 'env.ini'), 'env1\n');
+    const fromEnv = await readInventory(await readPolicy(policy), undefined, { user: 'operator', env: { ...env, ANSIBLE_INVENTORY: 'env.ini' }, cwd: work, home });
+    expect([...fromEnv.inventory.hosts.keys()]).toEqual(['env1']);
     const flagged = await readInventory(await readPolicy(policy), [join(work, 'mine.yml')], { user: 'operator', env, cwd: work, home });
     expect([...flagged.inventory.hosts.keys()]).toEqual(['mine1']);
     writeFileSync(policy, 'inventory: mine.yml\nhosts: all\nsshd:\n  ClientAliveInterval: 60\n');
