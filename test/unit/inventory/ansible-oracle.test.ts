@@ -239,6 +239,31 @@ ansible_user=everyone
   });
 });
 
+describe('the JSON of inventory scripts and --list, in its other forms', () => {
+  test('`--list --export` (group vars kept on the groups, not merged into hostvars) reads to the same connection vars', async () => {
+    const dir = folderCase();
+    const merged = ansibleList(dir, ['inv'], join(dir, 'play'));
+    const exported = spawnSync('ansible-inventory', ['-i', 'inv', '--playbook-dir', 'play', '--list', '--export'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: dir } });
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(exported.stdout).toMatch(/"vars"/);
+    mkdirSync(join(dir, 'static'));
+    writeFileSync(join(dir, 'static', 'export.json'), exported.stdout);
+    // --export leaves out what group_vars/ and host_vars/ say; fleet reads those beside the JSON.
+    for (const folder of ['group_vars', 'host_vars']) symlinkSync(join(dir, 'inv', folder), join(dir, 'static', folder));
+    const policyDir = join(dir, 'play');
+    expect(fleetView(await fleetRead(dir, ['static/export.json'], policyDir))).toEqual(ansibleView(merged));
+  });
+
+  test("a script's older form: a group as a plain list of hosts, and hosts only in _meta", async () => {
+    const dir = lay({ 'inv.json': JSON.stringify({ web: ['w1', 'w2'], db: { hosts: ['d1'], vars: { ansible_user: 'dbu' } }, _meta: { hostvars: { w1: { ansible_host: '127.0.1.1' }, lone: { ansible_port: 2 } } } }) });
+    const inv = await fleetRead(dir, ['inv.json']);
+    expect([...inv.hosts.keys()]).toEqual(['w1', 'w2', 'd1', 'lone']);
+    expect(inv.hosts.get('w1')).toMatchObject({ address: '127.0.1.1', groups: ['web'], origins: { address: expect.stringMatching(/inv\.json:1 \(ansible_host\)$/) } });
+    expect(inv.hosts.get('d1')).toMatchObject({ user: 'dbu', groups: ['db'] });
+    expect(inv.hosts.get('lone')).toMatchObject({ port: 2, groups: ['ungrouped'] });
+  });
+});
+
 describe('sources fleet refuses by name', () => {
   test('an inventory plugin config in a folder, with the command that makes it static', async () => {
     const dir = lay({ 'inv/01.yml': 'all:\n  hosts:\n    h1:\n', 'inv/aws_ec2.yml': 'plugin: amazon.aws.aws_ec2\nregions: [eu-west-1]\n' });
