@@ -13,17 +13,24 @@ import { defaultUser } from './inputs.js';
 import { loadRun } from './load.js';
 import { ReportFile } from './output.js';
 
-export async function validateCommand(policyPath: string, inventoryPath?: string): Promise<number> {
+export async function validateCommand(policyPath: string, inventoryPath?: string | readonly string[], listHosts = false): Promise<number> {
   const { validateFiles } = await import('./validate.js');
-  const result = await validateFiles(policyPath, inventoryPath, { user: defaultUser() });
+  const result = await validateFiles(policyPath, inventoryPath, { user: defaultUser(), home: homedir() });
   for (const d of result.diagnostics) process.stderr.write(stripControls(formatDiagnostic(d)) + '\n');
+  if (listHosts && result.ok) {
+    process.stdout.write((await import('./listHosts.js')).listHostsText(result.selected));
+    return 0;
+  }
   for (const a of result.advice) process.stdout.write(`${a.severity === 'warning' ? 'warning: ' : ''}${a.message}\n`);
   if (result.ok) process.stdout.write(`${policyPath}: valid, ${result.hosts} host${result.hosts === 1 ? '' : 's'} selected\n`);
   return result.ok ? 0 : 1;
 }
 
 export interface RunFlags {
-  inventory?: string;
+  /** Every -i, in order. */
+  inventory?: string[];
+  /** Print the selected hosts and where their connection values came from; connect to nothing. */
+  listHosts?: boolean;
   limit?: string;
   forks?: number;
   serial?: string;
@@ -52,6 +59,10 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
   }
   const { policy, hosts, serial, warnings } = loaded;
   for (const w of warnings) process.stderr.write(stripControls(formatDiagnostic(w)) + '\n');
+  if (flags.listHosts) {
+    process.stdout.write((await import('./listHosts.js')).listHostsText(hosts));
+    return 0;
+  }
 
   const [{ Connector, PASSPHRASE_ENV }, { gatherFacts, probeAfter }, { runFleet }] = await Promise.all([
     import('../transport/index.js'),
@@ -87,7 +98,7 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
       command,
       hosts,
       policy,
-      forks: flags.forks ?? policy.rollout.forks,
+      forks: flags.forks ?? loaded.forks,
       serial,
       maxFailPercent: flags.maxFailPercent ?? policy.rollout.maxFailPercent,
       acceptNew: flags.acceptNew === true,

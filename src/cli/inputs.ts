@@ -7,8 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { ConfigError, type Diagnostic } from '../core/errors.js';
-import { parseInventory, selectHosts, type HostSpec, type Inventory } from '../core/inventory/index.js';
+import { ansibleSettings, type Sourced } from '../core/inventory/ansibleConfig.js';
+import { loadInventory, selectHosts, type HostSpec, type Inventory, type InventoryDefaults } from '../core/inventory/index.js';
 import { parsePolicy, policyKeyPosition, type Policy } from '../core/policy/index.js';
+import { displayPath, findAnsibleConfig, readInventorySources, readVarsBase } from './ansibleFiles.js';
 
 /** The login user when the inventory names none: $USER, else the OS account, else root. */
 export function defaultUser(): string {
@@ -44,13 +46,56 @@ export async function readPolicy(file: string): Promise<ReadPolicy> {
   return { file, text, policy, warnings };
 }
 
-/** The inventory -i names, else the policy's `inventory:` (resolved against the policy's folder). */
-export async function readInventory(read: ReadPolicy, flag: string | undefined, env: { user: string; home?: string }): Promise<{ file: string; inventory: Inventory }> {
-  const file = flag ?? (read.policy.inventory ? displayPath(read.policy.inventory) : undefined);
-  if (file === undefined) {
-    throw new ConfigError([{ file: read.file, line: 0, col: 0, message: 'names no inventory: add inventory: to the policy or pass -i INVENTORY', severity: 'error' }]);
+/** Who runs fleet, and where: what Ansible's config search and relative paths depend on. */
+export interface InventoryEnv {
+  /** The login user when nothing else names one ($USER). */
+  user: string;
+  home?: string;
+  /** Default process.env: ANSIBLE_CONFIG, ANSIBLE_INVENTORY, ANSIBLE_REMOTE_USER, … */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Default process.cwd(): where ./ansible.cfg is looked for. */
+  cwd?: string;
+}
+
+export interface ReadInventory {
+  /** The sources, as messages name them. */
+  file: string;
+  inventory: Inventory;
+  /** ansible.cfg's (or ANSIBLE_FORKS') forks, for a policy that sets none. */
+  forks?: Sourced<number>;
+}
+
+/**
+ * The inventory as Ansible would find it: every -i (files or folders, in order), else the
+ * policy's `inventory:` (resolved against the policy's folder), else ANSIBLE_INVENTORY, else
+ * ansible.cfg's `inventory`; group_vars/ and host_vars/ beside each source and beside the
+ * policy; remote_user and private_key_file from ansible.cfg or the environment as defaults.
+ */
+export async function readInventory(read: ReadPolicy, flag: string | readonly string[] | undefined, who: InventoryEnv): Promise<ReadInventory> {
+  const cwd = who.cwd ?? process.cwd();
+  const env = who.env ?? process.env;
+  const settings = ansibleSettings({ config: await findAnsibleConfig(env, cwd, who.home), env, cwd, ...(who.home !== undefined ? { home: who.home } : {}) });
+  if (settings.diagnostics.some((d) => d.severity === 'error')) throw new ConfigError(settings.diagnostics);
+  const flags = flag === undefined ? [] : typeof flag === 'string' ? [flag] : [...flag];
+  const paths = flags.length > 0 ? flags : read.policy.inventory ? [read.policy.inventory] : (settings.inventory?.value ?? []);
+  if (paths.length === 0) {
+    throw new ConfigError([{ file: read.file, line: 0, col: 0, message: 'names no inventory: add inventory: to the policy, pass -i INVENTORY, or set inventory in ansible.cfg', severity: 'error' }]);
   }
-  return { file, inventory: parseInventory(await readInput(file, 'inventory'), file, env) };
+  const { sources, varsBases } = await readInventorySources(paths);
+  if (sources.length === 0) {
+    throw new ConfigError(paths.map((p) => ({ file: displayPath(p), line: 0, col: 0, message: 'holds no inventory file fleet reads (Ansible skips .ini, .cfg, .txt, .md, hidden files, group_vars/, host_vars/ in a folder)', severity: 'error' as const })));
+  }
+  // The policy plays the playbook's part: Ansible reads group_vars/ and host_vars/ beside it too.
+  varsBases.push(await readVarsBase(path.dirname(path.resolve(read.file)), 'policy'));
+  const defaults: InventoryDefaults = {
+    user: settings.remoteUser?.value ?? who.user,
+    ...(settings.remoteUser ? { userOrigin: settings.remoteUser.origin } : {}),
+    ...(settings.privateKeyFile ? { identityFile: settings.privateKeyFile.value, identityOrigin: settings.privateKeyFile.origin } : {}),
+    ...(who.home !== undefined ? { home: who.home } : {}),
+  };
+  const inventory = loadInventory({ sources, varsBases }, defaults);
+  inventory.warnings.unshift(...settings.diagnostics);
+  return { file: inventory.file, inventory, ...(settings.forks ? { forks: settings.forks } : {}) };
 }
 
 /**
@@ -66,10 +111,4 @@ export function selectPolicyHosts(read: ReadPolicy, inv: { file: string; invento
     throw new ConfigError([{ ...where, message: `hosts: pattern ${JSON.stringify(read.policy.hosts)}${limitNote} selects no host of ${inv.file}`, severity: 'error' }]);
   }
   return hosts;
-}
-
-/** A path relative to the working directory when that is shorter, as a compiler prints it. */
-function displayPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative !== '' && !relative.startsWith('..') && relative.length < file.length ? relative : file;
 }

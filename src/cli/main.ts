@@ -29,10 +29,19 @@ function shard(value: string): string {
   return value;
 }
 
+/** -i may be given several times, as with Ansible. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+const INVENTORY_HELP = "inventory file or folder (YAML, INI, ansible-inventory --list JSON); repeatable; overrides the policy's `inventory` and ansible.cfg";
+const LIST_HOSTS_HELP = 'list the selected hosts with address, port, user, key, jump and where each came from; connect to nothing (exit 0)';
+
 function addRunOptions(cmd: Command): Command {
   return cmd
     .argument('<policy>', 'policy file (YAML)')
-    .option('-i, --inventory <file>', "inventory file; overrides the policy's `inventory`")
+    .option('-i, --inventory <path>', INVENTORY_HELP, collect)
+    .option('--list-hosts', LIST_HOSTS_HELP)
     .option('-l, --limit <pattern>', 'further limit the hosts (Ansible pattern, intersected with the policy\'s `hosts`)')
     .option('-f, --forks <n>', 'hosts worked on at once (default: policy rollout.forks, else 50)', positiveInt('--forks'))
     .option('--serial <n|pct>', 'apply batch size, a number or a percentage (default: policy rollout.serial, else all)')
@@ -64,10 +73,11 @@ export function buildProgram(): Command {
     .command('validate')
     .description('check a policy and its inventory offline (exit 0 valid, 1 invalid)')
     .argument('<policy>', 'policy file (YAML)')
-    .option('-i, --inventory <file>', "inventory file; overrides the policy's `inventory`")
-    .action(async (policy: string, opts: { inventory?: string }) => {
+    .option('-i, --inventory <path>', INVENTORY_HELP, collect)
+    .option('--list-hosts', LIST_HOSTS_HELP)
+    .action(async (policy: string, opts: { inventory?: string[]; listHosts?: boolean }) => {
       const { validateCommand } = await import('./commands.js');
-      process.exitCode = await validateCommand(policy, opts.inventory);
+      process.exitCode = await validateCommand(policy, opts.inventory, opts.listHosts === true);
     });
 
   for (const name of ['plan', 'apply', 'check'] as const) {

@@ -29,11 +29,24 @@ export interface YamlSource {
  */
 export const MAX_ALIAS_COUNT = 1000;
 
-/** Ansible Vault and `!unsafe` values are opaque strings to fleet, not unknown-tag warnings. */
-const ANSIBLE_TAGS = ['!vault', '!unsafe'].map((tag) => ({
-  tag,
-  resolve: (text: string): string => text,
-}));
+/**
+ * A value encrypted with Ansible Vault, as `ansible-inventory --list` prints one in JSON and as
+ * a `!vault` tag reads here: fleet cannot decrypt it, and a connection var that holds one is an
+ * error naming the var (never a silently wrong user or key).
+ */
+export interface VaultValue {
+  __ansible_vault: string;
+}
+
+export function isVaultValue(value: unknown): value is VaultValue {
+  return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)['__ansible_vault'] === 'string';
+}
+
+/** `!vault` values become VaultValue; `!unsafe` values are plain strings to fleet. Neither is an unknown-tag warning. */
+const ANSIBLE_TAGS = [
+  { tag: '!vault', resolve: (text: string): VaultValue => ({ __ansible_vault: text }) },
+  { tag: '!unsafe', resolve: (text: string): string => text },
+];
 
 /** Parses one YAML document; syntax errors, duplicate keys and alias bombs become diagnostics. */
 export function loadYaml(text: string, file: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
@@ -98,8 +111,22 @@ function duplicateKeyOffsets(doc: Document.Parsed): number[] {
   return offsets.sort((a, b) => a - b);
 }
 
+/**
+ * A parsed file that is not YAML (an INI inventory, a JSON inventory read into the YAML
+ * inventory's shape): its value and its own way to point back into its text, so the same
+ * schema diagnostics serve every format.
+ */
+export interface PositionedSource {
+  file: string;
+  value: unknown;
+  positionOf(path: YamlPath, part: 'key' | 'value'): { line: number; col: number };
+  /** How a path reads in a message, when the value's shape is not the file's (default formatPath). */
+  describePath?(path: YamlPath): string;
+}
+
 /** Where a path points in the text: at the key that names it, or at its value. */
-export function positionOf(source: YamlSource, path: YamlPath, part: 'key' | 'value'): { line: number; col: number } {
+export function positionOf(source: YamlSource | PositionedSource, path: YamlPath, part: 'key' | 'value'): { line: number; col: number } {
+  if (!('doc' in source)) return source.positionOf(path, part);
   const { keyNode, valueNode, complete } = walk(source.doc, path);
   const target = part === 'value' && complete ? (valueNode ?? keyNode) : (keyNode ?? valueNode);
   const offset = target?.range?.[0];
@@ -108,7 +135,7 @@ export function positionOf(source: YamlSource, path: YamlPath, part: 'key' | 'va
 
 /** A diagnostic at a path of a parsed file. */
 export function diagnosticAt(
-  source: YamlSource,
+  source: YamlSource | PositionedSource,
   path: YamlPath,
   part: 'key' | 'value',
   message: string,
@@ -119,6 +146,10 @@ export function diagnosticAt(
 
 /** `sshd.ClientAliveInterval`, `all.hosts["web1.example.com"].port`, `client.users[0]`. */
 export function formatPath(path: YamlPath): string {
+  return formatYamlPath(path);
+}
+
+function formatYamlPath(path: YamlPath): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
@@ -228,7 +259,7 @@ const VALUE_KEYWORDS = new Set(['type', 'pattern', 'enum', 'const', 'minimum', '
 /** At most this many schema errors are positioned and listed per file. */
 const MAX_DIAGNOSTICS = 500;
 
-export function schemaDiagnostics(source: YamlSource, errors: readonly ErrorObject[]): Diagnostic[] {
+export function schemaDiagnostics(source: YamlSource | PositionedSource, errors: readonly ErrorObject[]): Diagnostic[] {
   const dropped = new Set<ErrorObject>();
   for (const alternative of errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')) {
     const here = alternative.instancePath;
@@ -260,8 +291,9 @@ export function schemaDiagnostics(source: YamlSource, errors: readonly ErrorObje
   return diagnostics;
 }
 
-function describe(source: YamlSource, e: ErrorObject): Diagnostic {
+function describe(source: YamlSource | PositionedSource, e: ErrorObject): Diagnostic {
   const path = instancePath(source.value, e.instancePath);
+  const formatPath = ('describePath' in source && source.describePath ? source.describePath.bind(source) : formatYamlPath);
   const schema = (e.parentSchema ?? {}) as Record<string, unknown>;
   const expect = typeof schema['x-expect'] === 'string' ? schema['x-expect'] : undefined;
   if (e.propertyName !== undefined) {

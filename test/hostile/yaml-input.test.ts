@@ -7,7 +7,7 @@
  * without eating memory: the runs that could blow up get a 64 MB heap, which a valid run
  * (the control) fits in easily.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -125,9 +125,15 @@ describe('missing and empty selections', () => {
     }
   });
 
-  test('an inventory that is a directory', async () => {
-    const policy = write('dir.yml', `inventory: ${dir}\nsshd:\n  ClientAliveInterval: 240\n`);
-    expectDiagnostic(await fleet(['validate', policy]), dir, /directory/, false);
+  test('an inventory folder that holds no file Ansible would read as an inventory', async () => {
+    // A folder is read as Ansible reads one (test/unit/inventory/ansible-oracle.test.ts); one
+    // holding only names Ansible skips is named, not taken for an empty fleet.
+    const folder = join(dir, 'empty-inventory');
+    mkdirSync(join(folder, 'group_vars'), { recursive: true });
+    writeFileSync(join(folder, 'README.md'), '# notes\n');
+    writeFileSync(join(folder, 'hosts.ini'), '[web]\nw1\n');
+    const policy = write('dir.yml', `inventory: ${folder}\nsshd:\n  ClientAliveInterval: 240\n`);
+    expectDiagnostic(await fleet(['validate', policy]), folder, /holds no inventory file fleet reads/, false);
   });
 
   test('a policy that selects no host: validate points at hosts:, plan refuses before connecting', async () => {

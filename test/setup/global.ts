@@ -2,7 +2,8 @@
  * Runs once before the test files: makes sure the machine has what the tests use, installing
  * it with apt-get on a fresh Debian machine, so `npm test` needs nothing else. OpenSSH (server
  * and client) for the real-sshd lab; busybox and sudo for the facts script's busybox-sh case
- * and the `become` (sudo -n) cases; the Prometheus client's parser for the OpenMetrics report.
+ * and the `become` (sudo -n) cases; the Prometheus client's parser for the OpenMetrics report; ansible-core
+ * for ansible-inventory, the oracle of the inventory tests.
  */
 import { spawnSync } from 'node:child_process';
 import { ensureOpenSshServer } from '../../src/lab/index.js';
@@ -12,6 +13,7 @@ const TEST_PACKAGES: Record<string, string> = {
   sudo: '/usr/bin/sudo',
   // The reference OpenMetrics parser, for the report format's tests.
   'python3-prometheus-client': '/usr/lib/python3/dist-packages/prometheus_client/openmetrics/parser.py',
+  'ansible-core': '/usr/bin/ansible-inventory',
 };
 
 function has(path: string): boolean {

@@ -1,8 +1,12 @@
 /**
- * Ansible YAML inventories, read so that an existing inventory works unchanged: `all`, nested
- * `children`, `hosts` (null or a map of vars), `vars` on groups and hosts, and Ansible's var
- * precedence: host vars > child-group vars > parent-group vars > `all`, groups of the same depth
- * by `ansible_group_priority` then name (the later name wins), as Ansible's `sort_groups`.
+ * Ansible inventories, read so that an existing inventory works unchanged: YAML (`all`, nested
+ * `children`, `hosts` as null or a map of vars, `vars` on groups and hosts), INI (./ini.ts) and
+ * the JSON of `ansible-inventory --list` (./listJson.ts), several sources into one inventory,
+ * and `group_vars/` / `host_vars/` (./varsFolders.ts), with Ansible's var precedence: host vars >
+ * child-group vars > parent-group vars > `all`, groups of the same depth by
+ * `ansible_group_priority` then name (the later name wins), as Ansible's `sort_groups`; the
+ * vars folders slot in where Ansible's host_group_vars plugin puts them (see levelsOf).
+ * Every value keeps where it was written, for diagnostics and for HostSpec.origins.
  *
  * Connection vars: Ansible's (`ansible_host`, `ansible_port`, `ansible_user`,
  * `ansible_ssh_private_key_file`, `ansible_become`, and the older `ansible_ssh_*` spellings) or
@@ -11,22 +15,25 @@
  * shell are typed strictly by schemas/inventory.schema.json; other vars are ignored, and one that
  * looks like a misspelled fleet var gets a did-you-mean warning (see ./vars.ts for why not an error).
  */
-import type { ValidateFunction } from 'ajv';
-import { validate as precompiled } from '../generated/inventory.validate.js';
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
-import type { InventoryDocument } from '../generated/inventory.js';
-import { diagnosticAt, formatPath, loadYaml, schemaDiagnostics } from '../yamlSource.js';
-import type { YamlSource } from '../yamlSource.js';
+import { formatPath, schemaDiagnostics } from '../yamlSource.js';
+import { describeOrigin } from './located.js';
 import { evaluatePattern, parseHostPattern } from './pattern.js';
 import type { PatternOrigin } from './pattern.js';
-import { buildTree } from './tree.js';
-import type { InventoryTree } from './tree.js';
+import { validator, withoutVaultErrors } from './schema.js';
+import { readInventorySource } from './sources.js';
+import { addDocument, emptyTree, reconcile } from './tree.js';
+import type { GroupNode, InventoryTree } from './tree.js';
 import { parseJump, readFlag } from './vars.js';
-import type { LevelSettings } from './vars.js';
+import type { LevelSettings, Setting, VarsLevel } from './vars.js';
+import { VarsFileReader, varsFilesFor } from './varsFolders.js';
+import type { VarsBase } from './varsFolders.js';
 
 export { HostPatternError, parseHostPattern } from './pattern.js';
 export type { PatternOrigin, PatternTerm } from './pattern.js';
+export type { VarsBase, VarsFile, VarsFolder } from './varsFolders.js';
+export { SETTING_VARS } from './vars.js';
 
 /** A jump host (ssh's ProxyJump), one hop. */
 export interface JumpSpec {
@@ -34,6 +41,17 @@ export interface JumpSpec {
   host: string;
   port: number;
 }
+
+/**
+ * Where each connection value of a host came from, as a short human string:
+ * `inventory/host_vars/web1.yml:3 (ansible_host)`, `ansible.cfg:4 (remote_user)`,
+ * `ANSIBLE_REMOTE_USER`, `--user`, or exactly `default` when nothing set it (the name as the
+ * address, port 22, the local user): a later stage such as ssh_config may fill those.
+ */
+export type HostOrigins = Partial<Record<Setting, string>>;
+
+/** The origin of a value no source set. */
+export const DEFAULT_ORIGIN = 'default';
 
 /** A host with every var resolved by Ansible's precedence. */
 export interface HostSpec {
@@ -59,10 +77,16 @@ export interface HostSpec {
   sshdReloadCommand?: string;
   /** Every group the host is in, directly or through children, except `all`; sorted. */
   groups: string[];
+  /**
+   * Where address, port, user, identityFile, jump, … came from. The inventory loader always
+   * sets it, with at least address, port and user; a HostSpec made by hand may leave it out.
+   */
+  origins?: HostOrigins;
 }
 
 /** A parsed inventory. */
 export interface Inventory {
+  /** The inventory sources, comma-separated, as messages name them. */
   file: string;
   /** Hosts in inventory order (the order they first appear in the file). */
   hosts: ReadonlyMap<string, HostSpec>;
@@ -74,36 +98,63 @@ export interface Inventory {
 
 /** What the inventory does not say and the caller knows. */
 export interface InventoryDefaults {
-  /** Login user for hosts that set none: the caller's $USER, or root. */
+  /** Login user for hosts that set none: ansible.cfg's remote_user, else the caller's $USER, or root. */
   user: string;
+  /** Where `user` came from (`ansible.cfg:3 (remote_user)`); default `default`. */
+  userOrigin?: string;
+  /** Key for hosts that set none (ansible.cfg's private_key_file), already absolute. */
+  identityFile?: string;
+  identityOrigin?: string;
   /** The control machine's home directory, to expand `~/` in identity files. */
   home?: string;
+}
+
+/** One inventory file's text, in the order Ansible reads its sources. */
+export interface InventoryText {
+  file: string;
+  text: string;
+}
+
+/** Everything an inventory is read from: its sources, and the vars folders beside them and the policy. */
+export interface InventoryInput {
+  sources: readonly InventoryText[];
+  varsBases?: readonly VarsBase[];
 }
 
 const DEFAULT_SSHD_CONFIG = '/etc/ssh/sshd_config';
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9._-]{0,31}$/;
 
-/** The schema compiled ahead of time (scripts/gen-types.mjs, ajv standalone): no compile at start-up. */
-function validator(): ValidateFunction<InventoryDocument> {
-  return precompiled as unknown as ValidateFunction<InventoryDocument>;
+/** Parses one YAML inventory; throws ConfigError carrying every positioned diagnostic. */
+export function parseInventory(text: string, file: string, defaults: InventoryDefaults): Inventory {
+  return loadInventory({ sources: [{ file, text }] }, defaults);
 }
 
-/** Parses an inventory; throws ConfigError carrying every positioned diagnostic. */
-export function parseInventory(text: string, file: string, defaults: InventoryDefaults): Inventory {
-  const loaded = loadYaml(text, file);
-  const diagnostics = [...loaded.diagnostics];
-  const source = loaded.source;
-  if (!source) throw new ConfigError(diagnostics);
-  if (source.value === null || source.value === undefined) {
-    throw new ConfigError([...diagnostics, { file, line: 0, col: 0, message: 'is empty: an inventory needs at least `all:` with hosts', severity: 'error' }]);
+/**
+ * Reads every source (YAML, INI, or the JSON of `ansible-inventory --list`) into one inventory,
+ * as Ansible does with several `-i`, and resolves each host's vars with group_vars/ and
+ * host_vars/ by Ansible's precedence. Throws ConfigError carrying every positioned diagnostic.
+ */
+export function loadInventory(input: InventoryInput, defaults: InventoryDefaults): Inventory {
+  const diagnostics: Diagnostic[] = [];
+  const tree = emptyTree();
+  for (const { file, text } of input.sources) {
+    const read = readInventorySource(text, file, new Set(tree.groups.keys()));
+    diagnostics.push(...read.diagnostics);
+    if (!read.document || !read.source) continue;
+    const validate = validator();
+    if (!validate(read.document)) {
+      // A vault value fails the schema's types; readLevel names it instead, with the reason.
+      const errors = withoutVaultErrors(validate.errors ?? []);
+      diagnostics.push(...schemaDiagnostics(read.source, errors));
+      if (errors.length > 0) continue;
+    }
+    addDocument(tree, read.source, read.document, diagnostics);
   }
-  const validate = validator();
-  if (!validate(source.value)) {
-    throw new ConfigError([...diagnostics, ...schemaDiagnostics(source, validate.errors ?? [])]);
-  }
-  const tree = buildTree(source, source.value, diagnostics);
-  const hosts = resolveHosts(source, tree, defaults, diagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) throw new ConfigError(diagnostics);
+  reconcile(tree);
+  const hosts = resolveHosts(tree, input.varsBases ?? [], defaults, diagnostics);
+  if (diagnostics.some((d) => d.severity === 'error')) throw new ConfigError(diagnostics);
+  const file = input.sources.map((s) => s.file).join(', ');
   return { file, hosts, groups: groupMembers(tree), warnings: diagnostics.filter((d) => d.severity === 'warning') };
 }
 
@@ -116,42 +167,75 @@ export function selectHosts(inv: Inventory, pattern: string, origin?: PatternOri
   return evaluatePattern(inv, terms).map((name) => inv.hosts.get(name)!);
 }
 
-function resolveHosts(
-  source: YamlSource,
-  tree: InventoryTree,
-  defaults: InventoryDefaults,
-  diagnostics: Diagnostic[],
-): Map<string, HostSpec> {
+/**
+ * A host's vars levels, lowest precedence first, in Ansible's order (VARIABLE_PRECEDENCE's
+ * default, then host vars): the inventory's `all` vars and its groups' vars (parents before
+ * children, then priority, then name); group_vars/all beside the inventory, then beside the
+ * policy; group_vars/GROUP beside the inventory, then beside the policy; the inventory's host
+ * vars; host_vars/HOST beside the inventory, then beside the policy.
+ */
+function levelsOf(host: string, ordered: readonly GroupNode[], hostLevels: readonly VarsLevel[], bases: readonly VarsBase[], reader: VarsFileReader): VarsLevel[] {
+  const inventoryBases = bases.filter((b) => b.role === 'inventory');
+  const policyBases = bases.filter((b) => b.role === 'policy');
+  const fromFolders = (which: 'groupVars' | 'hostVars', names: readonly string[], side: readonly VarsBase[]): VarsLevel[] =>
+    side.flatMap((base) => names.flatMap((name) => varsFilesFor(base[which], name).map((f) => reader.level(f)).filter((l): l is VarsLevel => l !== null)));
+  const groupNames = ordered.map((g) => g.name).filter((g) => g !== 'all');
+  return [
+    ...ordered.flatMap((g) => g.vars),
+    ...fromFolders('groupVars', ['all'], inventoryBases),
+    ...fromFolders('groupVars', ['all'], policyBases),
+    ...fromFolders('groupVars', groupNames, inventoryBases),
+    ...fromFolders('groupVars', groupNames, policyBases),
+    ...hostLevels,
+    ...fromFolders('hostVars', [host], inventoryBases),
+    ...fromFolders('hostVars', [host], policyBases),
+  ];
+}
+
+function resolveHosts(tree: InventoryTree, bases: readonly VarsBase[], defaults: InventoryDefaults, diagnostics: Diagnostic[]): Map<string, HostSpec> {
   const depth = groupDepths(tree);
   const hosts = new Map<string, HostSpec>();
+  const reader = new VarsFileReader(diagnostics);
   const memberOf = new Map<string, string[]>();
   for (const group of tree.groups.values()) {
     for (const host of group.hosts) memberOf.set(host, [...(memberOf.get(host) ?? []), group.name]);
   }
   for (const host of tree.hosts.values()) {
     const groups = ancestorsAndSelf(tree, memberOf.get(host.name) ?? []);
+    groups.add('all');
     // Ansible's sort_groups: (depth, priority, name); later groups override earlier ones.
     const ordered = [...groups]
       .map((name) => tree.groups.get(name)!)
       .sort((a, b) => depth.get(a.name)! - depth.get(b.name)! || a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const settings: LevelSettings = {};
-    for (const level of [...ordered.flatMap((g) => g.vars), ...host.levels]) Object.assign(settings, level.settings);
+    for (const level of levelsOf(host.name, ordered, host.levels, bases, reader)) Object.assign(settings, level.settings);
 
-    const text = (key: keyof LevelSettings): string | undefined => {
+    const text = (key: Setting): string | undefined => {
       const value = settings[key]?.value;
       return value === undefined || value === null ? undefined : String(value);
     };
+    const origins: HostOrigins = {};
+    for (const [key, written] of Object.entries(settings) as [Setting, NonNullable<LevelSettings[Setting]>][]) {
+      if (written.value !== undefined && written.value !== null) origins[key] = describeOrigin(written.at, written.name);
+    }
+    origins.address ??= DEFAULT_ORIGIN;
+    origins.port ??= DEFAULT_ORIGIN;
     const user = text('user') ?? defaults.user;
+    origins.user ??= defaults.userOrigin ?? DEFAULT_ORIGIN;
     if (!USER_NAME.test(user)) {
-      diagnostics.push(diagnosticAt(source, host.path, 'key', `host ${host.name} has no user, and the default user ${JSON.stringify(user)} is not a valid user name; set user: or ansible_user:`));
+      diagnostics.push({ ...host.at, message: `host ${host.name} has no user, and the default user ${JSON.stringify(user)} is not a valid user name; set user: or ansible_user:`, severity: 'error' });
     }
     let jump: JumpSpec | undefined;
     const jumpText = text('jump');
     if (jumpText !== undefined) {
       jump = parseJump(jumpText);
-      if (!jump) diagnostics.push(diagnosticAt(source, settings.jump!.path, 'value', `${formatPath(settings.jump!.path)} has a port outside 1-65535`));
+      if (!jump) diagnostics.push({ ...settings.jump!.at, message: `${formatPath(settings.jump!.path)} has a port outside 1-65535`, severity: 'error' });
     }
-    const identity = text('identityFile');
+    let identity = text('identityFile');
+    if (identity === undefined && defaults.identityFile !== undefined) {
+      identity = defaults.identityFile;
+      origins.identityFile = defaults.identityOrigin ?? DEFAULT_ORIGIN;
+    }
     const spec: HostSpec = {
       name: host.name,
       address: text('address') ?? host.name,
@@ -160,6 +244,7 @@ function resolveHosts(
       become: settings.become ? readFlag(settings.become.value) : false,
       sshdConfigPath: text('sshdConfigPath') ?? DEFAULT_SSHD_CONFIG,
       groups: [...groups].filter((g) => g !== 'all').sort(),
+      origins,
     };
     if (identity !== undefined) {
       spec.identityFile = identity.startsWith('~/') && defaults.home !== undefined ? `${defaults.home.replace(/\/$/, '')}/${identity.slice(2)}` : identity;

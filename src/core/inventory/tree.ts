@@ -6,9 +6,10 @@
  */
 import type { Diagnostic } from '../errors.js';
 import type { InventoryDocument, InventoryGroup, InventoryVars } from '../generated/inventory.js';
-import { diagnosticAt, formatPath } from '../yamlSource.js';
-import type { YamlPath, YamlSource } from '../yamlSource.js';
+import { diagnosticAt, formatPath, positionOf } from '../yamlSource.js';
+import type { YamlPath } from '../yamlSource.js';
 import { HostKeyError, expandHostKey } from './hostNames.js';
+import type { Located, Position } from './located.js';
 import { readLevel } from './vars.js';
 import type { VarsLevel } from './vars.js';
 
@@ -28,7 +29,7 @@ export interface GroupNode {
 export interface HostNode {
   name: string;
   /** Where the host was first written, to point at it. */
-  path: YamlPath;
+  at: Position;
   /** Host-level vars from each place the host is listed, in the order written (later wins). */
   levels: VarsLevel[];
 }
@@ -39,29 +40,44 @@ export interface InventoryTree {
   hosts: Map<string, HostNode>;
 }
 
-/** Builds the tree; mistakes (bad host keys, group loops, conflicting vars) go to `diagnostics`. */
-export function buildTree(source: YamlSource, document: InventoryDocument, diagnostics: Diagnostic[]): InventoryTree {
+/** A tree holding only `all`; sources are added with addDocument, then reconcile() once. */
+export function emptyTree(): InventoryTree {
   const tree: InventoryTree = { groups: new Map(), hosts: new Map() };
   group(tree, 'all');
+  return tree;
+}
+
+/**
+ * Adds one inventory source to the tree, as Ansible adds each `-i` source to one inventory: a
+ * group or host met again merges with what earlier sources said, and its vars written later win.
+ * Mistakes (bad host keys, group loops, conflicting vars) go to `diagnostics`.
+ */
+export function addDocument(tree: InventoryTree, source: Located, document: InventoryDocument, diagnostics: Diagnostic[]): void {
   for (const [name, definition] of Object.entries(document)) {
     visitGroup(source, tree, name, definition, [name], undefined, diagnostics);
   }
-  // Ansible's reconcile step: orphan groups hang under `all`, and hosts in no group but `all`
-  // form `ungrouped`.
+}
+
+/**
+ * Ansible's reconcile step, once every source is in: orphan groups hang under `all`, hosts in
+ * no group but `all` form `ungrouped`, and a host a source put in `ungrouped` (the JSON of
+ * `ansible-inventory --list` does) leaves it when another group holds it.
+ */
+export function reconcile(tree: InventoryTree): void {
   const ungrouped = group(tree, 'ungrouped');
   for (const node of tree.groups.values()) {
     if (node.name !== 'all' && node.parents.size === 0) link(tree, 'all', node.name);
   }
-  const all = tree.groups.get('all')!;
-  for (const host of all.hosts) {
-    const elsewhere = [...tree.groups.values()].some((g) => g.name !== 'all' && g.hosts.has(host));
-    if (!elsewhere) ungrouped.hosts.add(host);
+  const others = [...tree.groups.values()].filter((g) => g.name !== 'all' && g.name !== 'ungrouped');
+  const inOtherGroup = (host: string): boolean => others.some((g) => g.hosts.has(host));
+  for (const host of [...ungrouped.hosts]) if (inOtherGroup(host)) ungrouped.hosts.delete(host);
+  for (const host of tree.groups.get('all')!.hosts) {
+    if (!inOtherGroup(host)) ungrouped.hosts.add(host);
   }
-  return tree;
 }
 
 function visitGroup(
-  source: YamlSource,
+  source: Located,
   tree: InventoryTree,
   name: string,
   definition: InventoryGroup,
@@ -84,8 +100,9 @@ function visitGroup(
     if (section === 'vars') {
       const vars = content as InventoryVars;
       node.vars.push(readLevel(source, vars, here, diagnostics));
+      // Ansible's Group.set_variable takes int() of it, so the INI string "10" counts too.
       const priority = vars.ansible_group_priority;
-      if (typeof priority === 'number') node.priority = priority;
+      if (priority !== undefined && priority !== null && Number.isInteger(Number(priority))) node.priority = Number(priority);
     } else if (section === 'children') {
       for (const [child, childDefinition] of Object.entries(content as Record<string, InventoryGroup>)) {
         visitGroup(source, tree, child, childDefinition, [...here, child], name, diagnostics);
@@ -101,7 +118,7 @@ function visitGroup(
 }
 
 function addHosts(
-  source: YamlSource,
+  source: Located,
   tree: InventoryTree,
   owner: GroupNode,
   key: string,
@@ -122,12 +139,14 @@ function addHosts(
   for (const name of expanded.names) {
     let host = tree.hosts.get(name);
     if (!host) {
-      host = { name, path, levels: [] };
+      host = { name, at: { file: source.file, ...positionOf(source, path, 'key') }, levels: [] };
       tree.hosts.set(name, host);
     }
     owner.hosts.add(name);
     // A port in the key is set first, so vars written for the host override it, as in Ansible.
-    if (expanded.port !== undefined) host.levels.push({ settings: { port: { value: expanded.port, path } } });
+    if (expanded.port !== undefined) {
+      host.levels.push({ settings: { port: { value: expanded.port, name: 'host:port', path, at: { file: source.file, ...positionOf(source, path, 'key') } } } });
+    }
     if (level) host.levels.push(level);
   }
 }

@@ -6,8 +6,14 @@
  * accepts must load unchanged; the warning still shows the typo before anything is connected.
  */
 import type { Diagnostic } from '../errors.js';
-import { diagnosticAt, didYouMean, formatPath } from '../yamlSource.js';
-import type { YamlPath, YamlSource } from '../yamlSource.js';
+import { diagnosticAt, didYouMean, formatPath as formatYamlPath, isVaultValue, positionOf } from '../yamlSource.js';
+import type { YamlPath } from '../yamlSource.js';
+import type { Located, Position } from './located.js';
+
+/** How a path reads in a message about `source` (INI and JSON sources word their own). */
+function pathIn(source: Located): (path: YamlPath) => string {
+  return 'describePath' in source && source.describePath ? source.describePath.bind(source) : formatYamlPath;
+}
 
 /** The settings a host's connection and sshd handling are built from. */
 export type Setting =
@@ -39,7 +45,10 @@ const KNOWN_VARS = [...Object.values(SETTING_VARS).flat(), 'ansible_group_priori
 /** A setting's value and where it was written. */
 export interface Written {
   value: unknown;
+  /** The var that set it (`ansible_host`, `address`, `remote_user`, …). */
+  name: string;
   path: YamlPath;
+  at: Position;
 }
 
 /** The settings one vars map (a group's `vars` or a host entry) writes. */
@@ -55,16 +64,25 @@ export interface VarsLevel {
  * the same map are an error: neither Ansible's precedence nor the reader can tell which is meant.
  */
 export function readLevel(
-  source: YamlSource,
+  source: Located,
   vars: Record<string, unknown>,
   path: YamlPath,
   diagnostics: Diagnostic[],
 ): VarsLevel {
+  const formatPath = pathIn(source);
   const settings: LevelSettings = {};
   for (const [setting, names] of Object.entries(SETTING_VARS) as [Setting, readonly string[]][]) {
     for (const name of names) {
       if (!(name in vars)) continue;
-      const written: Written = { value: vars[name], path: [...path, name] };
+      const here = [...path, name];
+      if (isVaultValue(vars[name])) {
+        // fleet has no vault password and must not connect with a ciphertext as the user or key.
+        diagnostics.push(
+          diagnosticAt(source, here, 'value', `${formatPath(here)} is encrypted with Ansible Vault (!vault), which fleet cannot decrypt; write the ${setting} in clear (it is not a secret) or override it on the command line`),
+        );
+        continue;
+      }
+      const written: Written = { value: vars[name], name, path: here, at: { file: source.file, ...positionOf(source, here, 'key') } };
       const earlier = settings[setting];
       if (earlier && String(earlier.value) !== String(written.value)) {
         diagnostics.push(
@@ -83,7 +101,8 @@ export function readLevel(
   return { settings };
 }
 
-function warnAboutVars(source: YamlSource, vars: Record<string, unknown>, path: YamlPath, diagnostics: Diagnostic[]): void {
+function warnAboutVars(source: Located, vars: Record<string, unknown>, path: YamlPath, diagnostics: Diagnostic[]): void {
+  const formatPath = pathIn(source);
   for (const [name, value] of Object.entries(vars)) {
     if (KNOWN_VARS.includes(name)) continue;
     const here = [...path, name];

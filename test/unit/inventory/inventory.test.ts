@@ -22,6 +22,7 @@ describe('connection vars', () => {
       become: false,
       sshdConfigPath: '/etc/ssh/sshd_config',
       groups: ['ungrouped'],
+      origins: { address: 'default', port: 'default', user: 'default' },
     });
   });
 
@@ -66,6 +67,17 @@ describe('connection vars', () => {
       sshdBinary: '/usr/local/sbin/sshd',
       sshdReloadCommand: 'kill -HUP $(cat /run/sshd.pid)',
       groups: ['ungrouped'],
+      origins: {
+        address: 'inventory.yml:4 (address)',
+        port: 'inventory.yml:5 (port)',
+        user: 'inventory.yml:6 (user)',
+        identityFile: 'inventory.yml:7 (identity_file)',
+        become: 'inventory.yml:8 (become)',
+        jump: 'inventory.yml:9 (jump)',
+        sshdConfigPath: 'inventory.yml:10 (sshd_config_path)',
+        sshdBinary: 'inventory.yml:11 (sshd_binary)',
+        sshdReloadCommand: 'inventory.yml:12 (sshd_reload_command)',
+      },
     });
     expect(host(inv, 'h2').jump).toEqual({ host: 'bastion.example.com', port: 22 });
   });

@@ -66,7 +66,7 @@ describe('fleet validate', () => {
   test('a policy naming no inventory, without -i', async () => {
     const result = await validateFiles(`${dir}/broken/no-inventory.yml`, undefined, env);
     expect(lines(result)).toEqual([
-      'test/fixtures/inputs/broken/no-inventory.yml: names no inventory: add inventory: to the policy or pass -i INVENTORY',
+      'test/fixtures/inputs/broken/no-inventory.yml: names no inventory: add inventory: to the policy, pass -i INVENTORY, or set inventory in ansible.cfg',
     ]);
   });
 
