@@ -16,7 +16,8 @@ import { validate as precompiled } from '../generated/inventory.validate.js';
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import type { InventoryDocument } from '../generated/inventory.js';
-import { diagnosticAt, formatPath, loadYaml, schemaDiagnostics } from '../yamlSource.js';
+import type { HostSshOptions } from '../sshconfig/types.js';
+import { diagnosticAt, formatPath, loadYaml, positionOf, schemaDiagnostics } from '../yamlSource.js';
 import type { YamlSource } from '../yamlSource.js';
 import { evaluatePattern, parseHostPattern } from './pattern.js';
 import type { PatternOrigin } from './pattern.js';
@@ -54,6 +55,14 @@ export interface HostSpec {
   sshdReloadCommand?: string;
   /** Every group the host is in, directly or through children, except `all`; sorted. */
   groups: string[];
+  /**
+   * Where each connection value came from, by field name: `inventory.yml:7` for a value the
+   * inventory sets, `~/.ssh/config:12` for one ssh_config gives, `--user` for a flag. A field
+   * the inventory does not set has no entry (fleet's default, or ssh_config's, applies).
+   */
+  origins?: Record<string, string>;
+  /** What the controller's OpenSSH client config adds (keys, jump hops, known_hosts, timeout). */
+  ssh?: HostSshOptions;
 }
 
 /** A parsed inventory. */
@@ -156,6 +165,13 @@ function resolveHosts(
       sshdConfigPath: text('sshdConfigPath') ?? DEFAULT_SSHD_CONFIG,
       groups: [...groups].filter((g) => g !== 'all').sort(),
     };
+    // Which connection values the inventory itself sets: ssh_config fills only the others.
+    const origins: Record<string, string> = {};
+    for (const key of ['address', 'port', 'user', 'identityFile', 'jump'] as const) {
+      const written = settings[key];
+      if (written !== undefined && written.value !== null && written.value !== undefined) origins[key] = `${source.file}:${positionOf(source, written.path, 'key').line}`;
+    }
+    if (Object.keys(origins).length > 0) spec.origins = origins;
     if (identity !== undefined) {
       spec.identityFile = identity.startsWith('~/') && defaults.home !== undefined ? `${defaults.home.replace(/\/$/, '')}/${identity.slice(2)}` : identity;
     }

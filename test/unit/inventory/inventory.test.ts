@@ -66,6 +66,8 @@ describe('connection vars', () => {
       sshdBinary: '/usr/local/sbin/sshd',
       sshdReloadCommand: 'kill -HUP $(cat /run/sshd.pid)',
       groups: ['ungrouped'],
+      // The connection values the inventory sets, so ssh_config fills only the others.
+      origins: { address: 'inventory.yml:4', port: 'inventory.yml:5', user: 'inventory.yml:6', identityFile: 'inventory.yml:7', jump: 'inventory.yml:9' },
     });
     expect(host(inv, 'h2').jump).toEqual({ host: 'bastion.example.com', port: 22 });
   });
