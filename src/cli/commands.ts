@@ -12,6 +12,9 @@ import { defaultUser } from './inputs.js';
 import { loadRun } from './load.js';
 import { writeAtomic } from './output.js';
 
+/** Seconds to connect, shake hands and log in when neither --timeout nor ssh_config's ConnectTimeout says. */
+export const DEFAULT_CONNECT_TIMEOUT_S = 10;
+
 export async function validateCommand(policyPath: string, inventoryPath?: string): Promise<number> {
   const { validateFiles } = await import('./validate.js');
   const result = await validateFiles(policyPath, inventoryPath, { user: defaultUser() });
@@ -31,7 +34,10 @@ export interface RunFlags {
   acceptNew?: boolean;
   identity?: string;
   user?: string;
-  timeout: number;
+  /** --ssh-config: one OpenSSH client config instead of ~/.ssh/config and /etc/ssh/ssh_config; `none` for none. */
+  sshConfig?: string;
+  /** --timeout in seconds; when absent, ssh_config's ConnectTimeout, else DEFAULT_CONNECT_TIMEOUT_S. */
+  timeout?: number;
   commandTimeout: number;
   shard?: string;
   format: Format;
@@ -57,12 +63,12 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
     import('../engine/runner.js'),
   ]);
   const connector = new Connector({
-    knownHostsFile: flags.knownHosts ?? `${homedir()}/.ssh/known_hosts`,
+    ...(flags.knownHosts !== undefined ? { knownHostsFile: flags.knownHosts } : {}),
     acceptNew: flags.acceptNew === true,
     ...(flags.identity ? { identityFile: flags.identity } : {}),
     ...(process.env[PASSPHRASE_ENV] ? { passphrase: process.env[PASSPHRASE_ENV] } : {}),
     ...(process.env['SSH_AUTH_SOCK'] ? { agentSocket: process.env['SSH_AUTH_SOCK'] } : {}),
-    connectTimeoutMs: flags.timeout * 1000,
+    connectTimeoutMs: (flags.timeout ?? DEFAULT_CONNECT_TIMEOUT_S) * 1000,
     commandTimeoutMs: flags.commandTimeout * 1000,
   });
 

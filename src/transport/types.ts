@@ -43,9 +43,13 @@ export interface Transport {
 
 /** How the Connector opens sessions. */
 export interface ConnectOptions {
-  /** OpenSSH-format known_hosts file: host keys are checked against it before authentication. */
-  knownHostsFile: string;
-  /** Unknown host: record its key in knownHostsFile (like StrictHostKeyChecking=accept-new) instead of failing. */
+  /**
+   * --known-hosts: the one OpenSSH-format known_hosts file host keys are checked against (before
+   * authentication), for every host. Absent: each host's ssh_config UserKnownHostsFile and
+   * GlobalKnownHostsFile (HostSpec.ssh), else ~/.ssh/known_hosts.
+   */
+  knownHostsFile?: string;
+  /** Unknown host: record its key (like StrictHostKeyChecking=accept-new) instead of failing. */
   acceptNew: boolean;
   /** Overrides host.identityFile. */
   identityFile?: string;
@@ -53,7 +57,7 @@ export interface ConnectOptions {
   passphrase?: string;
   /** SSH_AUTH_SOCK of an ssh-agent. */
   agentSocket?: string;
-  /** TCP connect + handshake + authentication budget. */
+  /** TCP connect + handshake + authentication budget, unless the host's ssh_config ConnectTimeout says. */
   connectTimeoutMs: number;
   /** Default budget of one exec. */
   commandTimeoutMs: number;

@@ -48,7 +48,7 @@ export function applySshConfig(host: HostSpec, set: SshConfigSet, env: SshEnviro
   if (strict !== null && !['yes', 'true'].includes(strict.value.toLowerCase())) {
     warnings.push({
       ...place(strict.origin),
-      message: `StrictHostKeyChecking ${strict.value} applies to ${host.name}, but fleet checks host keys anyway (only --accept-new trusts a new key)`,
+      message: `StrictHostKeyChecking ${strict.value} is ignored: fleet checks host keys anyway (only --accept-new trusts a new key)`,
       severity: 'warning',
     });
   }
