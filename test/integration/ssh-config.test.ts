@@ -142,6 +142,17 @@ describe('fleet check reaches hosts as ssh would through the controller ~/.ssh',
     expect(none.hosts[0]?.status).toBe('failed');
   });
 
+  it('StrictHostKeyChecking no in ssh_config does not relax the host-key check: a warning, and HOSTKEY_UNKNOWN', async () => {
+    const home = makeHome({ config: `Host *\n  StrictHostKeyChecking no\n  User root\n  IdentityFile ${lab.clientKey}\n` });
+    const policy = policyWith(`all:\n  hosts:\n    h:\n      address: ${host(0).address}\n`);
+    const empty = join(tmp, 'empty_known_hosts');
+    writeFileSync(empty, '');
+    const run = await fleet(['check', policy, '--known-hosts', empty, '--format', 'json', '--no-progress'], { env: noAgent(home) });
+    expect(run.stderr).toContain('~/.ssh/config:2:1: warning: StrictHostKeyChecking no is ignored: fleet checks host keys anyway (only --accept-new trusts a new key)');
+    expect(jsonReport(run).hosts[0]?.error?.code).toBe('HOSTKEY_UNKNOWN');
+    expect(readFileSync(empty, 'utf8')).toBe('');
+  });
+
   it('a config ssh would refuse stops the run before any connection, naming the line', async () => {
     const home = makeHome({ config: `Host *\n  Colour blue\n` });
     const policy = policyWith(`all:\n  hosts:\n    h:\n      address: ${host(0).address}\n`);

@@ -4,11 +4,16 @@
  * ProxyCommand read unsplit.
  */
 import { lexLine, type LexedLine } from '../sshd/lexer.js';
+import { canonicalClientKeyword } from '../sshclient/keywords.js';
 
 /** One line as ssh reads it. */
 export interface SshConfigLine extends LexedLine {
   /** Everything after the keyword and its separator, trailing blanks removed ('' for none). */
   rest: string;
+  /** The keyword's canonical spelling (aliases resolved), or undefined when ssh does not know it. */
+  canonical: string | undefined;
+  /** The arguments' values (computed once: every host reads every line). */
+  values: readonly string[];
 }
 
 export function lexSshConfig(text: string): SshConfigLine[] {
@@ -20,7 +25,7 @@ export function lexSshConfig(text: string): SshConfigLine[] {
 
 export function lexSshConfigLine(text: string): SshConfigLine {
   const lexed = lexLine(text);
-  if (lexed.keyword === null) return { ...lexed, rest: '' };
+  if (lexed.keyword === null) return { ...lexed, rest: '', canonical: undefined, values: [] };
   let from: number;
   const first = lexed.args[0];
   if (first !== undefined) from = first.start;
@@ -29,5 +34,10 @@ export function lexSshConfigLine(text: string): SshConfigLine {
     from = lexed.keywordStart + lexed.keyword.length;
     while (from < text.length && ' \t='.includes(text[from] as string)) from++;
   }
-  return { ...lexed, rest: text.slice(from).replace(/[ \t\r\n\f]+$/, '') };
+  return {
+    ...lexed,
+    rest: text.slice(from).replace(/[ \t\r\n\f]+$/, ''),
+    canonical: canonicalClientKeyword(lexed.keyword),
+    values: lexed.args.map((a) => a.value),
+  };
 }

@@ -13,7 +13,6 @@ import { isIP } from 'node:net';
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import { parseOpenSshTime } from '../policy/time.js';
-import { canonicalClientKeyword } from '../sshclient/keywords.js';
 import { ExpansionError, percentExpand, tildeExpand } from './expand.js';
 import { formatHop, parseProxyJump } from './jump.js';
 import { matchHostname, matchPattern, matchPatternList } from './match.js';
@@ -109,13 +108,12 @@ class Pass {
 
   line(line: SshConfigLine, at: Place, flags: ReadFlags, depth: number): void {
     if (line.keyword === null) return;
-    const key = line.keyword.toLowerCase();
     if (line.badQuotes) fail(at, 'invalid quotes');
     if (line.rest === '') fail(at, `no argument after keyword "${line.keyword}"`);
-    const args = line.args.map((a) => a.value);
-    const canonical = canonicalClientKeyword(key);
+    const args = line.values;
+    const canonical = line.canonical;
     if (canonical === undefined) {
-      if (this.slots.ignoreUnknown !== undefined && matchPatternList(key, this.slots.ignoreUnknown, true) === 1) return;
+      if (this.slots.ignoreUnknown !== undefined && matchPatternList(line.keyword.toLowerCase(), this.slots.ignoreUnknown, true) === 1) return;
       fail(at, `Bad configuration option: ${line.keyword}`);
     }
     const active = this.active;
@@ -184,7 +182,7 @@ class Pass {
         if (args.some((a) => a === '')) fail(at, `keyword ${line.keyword} empty argument`);
         if (args.some((a, i) => a.toLowerCase() === 'none' && (i > 0 || args.length > 1))) fail(at, `keyword ${line.keyword} "none" argument must appear alone.`);
         const slot = canonical === 'UserKnownHostsFile' ? 'userKnownHosts' : 'globalKnownHosts';
-        if (active && s[slot] === undefined && args.length > 0) s[slot] = { value: args, origin: originOf(at) };
+        if (active && s[slot] === undefined && args.length > 0) s[slot] = { value: [...args], origin: originOf(at) };
         return;
       }
       case 'ProxyJump': {
@@ -332,7 +330,10 @@ function finish(slots: Slots, env: SshEnvironment, hostArg: string, host: string
   const hostKeyAlias = slots.hostKeyAlias === undefined ? null : { ...slots.hostKeyAlias, value: slots.hostKeyAlias.value.toLowerCase() };
   const shortHost = env.hostname.split('.')[0] ?? env.hostname;
   const tokens: Record<string, string> = {
-    C: createHash('sha1').update(`${env.hostname}${host}${port.value}${user.value}`).digest('hex'),
+    // %C (a SHA-1 of the connection) only when some value asks for it: most never do.
+    C: slots.identityFiles.some((k) => k.value.includes('%C')) || slots.certificateFiles.some((k) => k.value.includes('%C')) || (slots.userKnownHosts?.value.some((f) => f.includes('%C')) ?? false)
+      ? createHash('sha1').update(`${env.hostname}${host}${port.value}${user.value}`).digest('hex')
+      : '',
     L: shortHost,
     i: String(env.uid),
     k: hostKeyAlias?.value ?? hostArg,
@@ -352,6 +353,11 @@ function finish(slots: Slots, env: SshEnvironment, hostArg: string, host: string
       throw new ConfigError([{ ...diagnosticPlace(origin), message: `${raw}: ${error.message}`, severity: 'error' }]);
     }
   };
+  const jump = slots.jump !== undefined && !slots.jump.none ? slots.jump.jump : null;
+  if (jump !== null && jump.last.host === host && (jump.last.port ?? 22) === port.value && (jump.last.user ?? user.value) === user.value) {
+    // ssh.c: a jump to the very host, port and user it is meant to reach.
+    throw new ConfigError([{ ...diagnosticPlace(jump.origin), message: `jumphost loop via ${jump.last.host}`, severity: 'error' }]);
+  }
   const identityFiles: KeyFile[] =
     slots.identityFiles.length > 0
       ? slots.identityFiles.map((k) => ({ raw: k.value, path: expand(k.value, k.origin), origin: k.origin, isDefault: false }))
@@ -370,7 +376,7 @@ function finish(slots: Slots, env: SshEnvironment, hostArg: string, host: string
     identityFiles,
     identitiesOnly: slots.identitiesOnly ?? { value: false, origin: DEFAULT_ORIGIN },
     certificateFiles: slots.certificateFiles.map((k) => ({ raw: k.value, path: expand(k.value, k.origin), origin: k.origin, isDefault: false })),
-    proxyJump: slots.jump === undefined || slots.jump.none ? null : slots.jump.jump,
+    proxyJump: jump,
     proxyCommand: slots.proxyCommand !== undefined && slots.proxyCommand.value.toLowerCase() !== 'none' ? slots.proxyCommand : null,
     hostKeyAlias,
     // ssh expands ~, % and ${} in UserKnownHostsFile before use (and in -G); GlobalKnownHostsFile as written.

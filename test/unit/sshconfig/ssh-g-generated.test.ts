@@ -144,7 +144,7 @@ describe('generated configs resolve as ssh -G resolves them', () => {
           expect(ours, `${text}\n--- conf.d/1.conf\n${a}--- extra\n${extra}--- ${JSON.stringify(q)}`).toEqual(expected === null ? null : [...expected].sort((x, y) => order(x) - order(y)));
         }
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env["FLEET_SSHG_RUNS"] ?? 300), ...(process.env["FLEET_SSHG_SEED"] ? { seed: Number(process.env["FLEET_SSHG_SEED"]) } : {}) },
     );
   }, 600_000);
 });

@@ -10,7 +10,7 @@
  * paths under the passwd home are read as paths under HOME before comparing.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -245,6 +245,18 @@ Host *
       const ours = await fleetG(file, { host: 'web' });
       expect(ours.error?.message, text).toMatch(new RegExp(`^${file.replaceAll('.', '\\.')}:\\d+:\\d+: `));
     }
+  });
+});
+
+describe('unsafe files', () => {
+  it('an included file writable by others is refused, as ssh refuses it', async () => {
+    const included = join(home, '.ssh', 'conf.d', 'loose.conf');
+    writeFileSync(included, 'User loose\n');
+    chmodSync(included, 0o666);
+    const file = config('Include conf.d/loose.conf\n');
+    expect(sshG(file, { host: 'web' }).dump).toBeNull();
+    expect((await fleetG(file, { host: 'web' })).error?.message).toBe('~/.ssh/conf.d/loose.conf: bad owner or permissions (owner uid 0, mode 0666); ssh refuses this file too');
+    rmSync(included);
   });
 });
 
