@@ -172,7 +172,8 @@ export class Connector {
 
   async #openSession(endpoint: Endpoint, sock: Awaited<ReturnType<SshSession['forwardOut']>> | undefined): Promise<SshSession> {
     const stores = this.#storesFor(endpoint);
-    const [lookup, auth] = [this.#lookupName(endpoint), await this.#authOptions(endpoint)];
+    const lookup = this.#lookupName(endpoint);
+    const auth = await this.#authOptions(endpoint);
     const attempt = describeAttempt({ ...endpoint, keys: auth.keys, agent: auth.agent });
     let session: SshSession;
     try {

@@ -129,6 +129,17 @@ describe('fleet check reaches hosts as ssh would through the controller ~/.ssh',
     );
   });
 
+  it('a refused connection names the port ssh_config gave, and the key that would have been offered', async () => {
+    const home = makeHome({ config: `Host *\n  Port 1\n  IdentityFile ${lab.clientKey}\n` });
+    const policy = policyWith(`all:\n  hosts:\n    closed:\n      address: ${host(1).address}\n      user: root\n`);
+    const run = await fleet(['check', policy, '--known-hosts', lab.knownHosts, '--format', 'json', '--no-progress'], { env: noAgent(home) });
+    const result = jsonReport(run).hosts[0];
+    expect([result?.status, result?.error?.code]).toEqual(['unreachable', 'UNREACHABLE']);
+    expect(result?.error?.message).toContain(
+      `tried root@${host(1).address}:1 [user root from ${join(policy, '..', 'inventory.yml')}:5; address ${host(1).address} from ${join(policy, '..', 'inventory.yml')}:4; port 1 from ~/.ssh/config:2]; keys: ${lab.clientKey} (~/.ssh/config:3); agent: no (SSH_AUTH_SOCK unset)`,
+    );
+  });
+
   it('--ssh-config FILE is read instead of ~/.ssh/config, and none reads no file', async () => {
     const home = makeHome({ config: `Host web\n  HostName 127.0.0.254\n` });
     const file = join(tmp, 'other_config');

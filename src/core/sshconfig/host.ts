@@ -71,11 +71,8 @@ export function applySshConfig(host: HostSpec, set: SshConfigSet, env: SshEnviro
   note('identitiesOnly', resolved.identitiesOnly.origin);
   if (resolved.certificateFiles.length > 0) merged['certificateFiles'] = [...new Set(resolved.certificateFiles.map((c) => c.origin))].join(', ');
 
-  const { jump: _inventoryJump, ...rest } = host;
-  void _inventoryJump;
-  const out: HostSpec = { ...rest, address: resolved.hostname.value, port: resolved.port.value, user: resolved.user.value, origins: merged, ssh };
-  // The inventory's own jump stays for reports; the hops to use are ssh.jumps.
-  if (host.jump !== undefined) out.jump = host.jump;
+  // The inventory's own `jump` stays as written; the hops to connect through are ssh.jumps.
+  const out: HostSpec = { ...host, address: resolved.hostname.value, port: resolved.port.value, user: resolved.user.value, origins: merged, ssh };
   return { host: out, warnings };
 }
 
