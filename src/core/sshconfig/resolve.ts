@@ -123,7 +123,8 @@ class Pass {
         this.active = flags.neverMatch ? false : hostLineMatches(args, this.host, at);
         return;
       case 'Match': {
-        const value = this.matchLine(args, at);
+        // In an Include read from an inactive block the line never applies: no exec needs an answer.
+        const value = this.matchLine(args, at, !flags.neverMatch);
         this.active = flags.neverMatch ? false : value;
         return;
       }
@@ -222,7 +223,7 @@ class Pass {
   }
 
   /** readconf.c match_cfg_line. */
-  matchLine(args: readonly string[], at: Place): boolean {
+  matchLine(args: readonly string[], at: Place, decides: boolean): boolean {
     const s = this.slots;
     const ruser = s.user?.value ?? this.env.localUser;
     let host: string;
@@ -240,7 +241,7 @@ class Pass {
       if (attribute === 'all') {
         if (attributes > 1 || i + 1 < args.length) fail(at, `'${written}' cannot be combined with other Match attributes`);
         if (result) result = !negate;
-        return this.decideExec(result, execs, at);
+        return this.decideExec(result && decides, execs, at);
       }
       attributes++;
       if (attribute === 'canonical' || attribute === 'final') {
@@ -275,7 +276,7 @@ class Pass {
       if (matched === negate) result = false;
     }
     if (attributes === 0) fail(at, 'One or more attributes required for Match');
-    return this.decideExec(result, execs, at);
+    return this.decideExec(result && decides, execs, at);
   }
 
   /**

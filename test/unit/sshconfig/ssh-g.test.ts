@@ -267,6 +267,10 @@ describe('what fleet does not support is refused, naming the line', () => {
     expect(ours.error?.message).toBe(`${file}:3:1: Match exec "test -e /tmp" is not supported by fleet (it would run a local command to decide for host web1); use Host or Match host/user patterns, or --ssh-config to point at a file without it`);
     // The same line for a host another criterion already rules out needs no command.
     expect((await fleetG(file, { host: 'db1' })).error).toBeUndefined();
+    // Nor does one in a file included from a block that does not apply.
+    writeFileSync(join(home, '.ssh', 'exec.conf'), 'Match exec "test -e /tmp"\n  User c\n', { mode: 0o600 });
+    const nested = config('Host nomatch\n  Include exec.conf\nHost *\n  User d\n');
+    expect(await expectSameAsSsh(nested, { host: 'web1' })).toMatchObject({ user: ['d'] });
   });
 
   it('CanonicalizeHostname yes', async () => {
