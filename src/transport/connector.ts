@@ -78,7 +78,13 @@ export class Connector {
     let sock;
     if (hops.length > 0) {
       const last = await this.#hopSession(hops, hops.length - 1);
-      sock = await last.forwardOut(target.address, target.port, this.#timeoutMs(target));
+      try {
+        sock = await last.forwardOut(target.address, target.port, this.#timeoutMs(target));
+      } catch (error) {
+        // The target was never reached: name what would have been tried.
+        const keys = [...(target.key ? [target.key] : []), ...(target.ssh?.identityFiles.filter((k) => !k.isDefault) ?? [])];
+        throw withAttempt(error, describeAttempt({ ...target, keys, agent: this.#agentWord(target) }));
+      }
     }
     this.stats.targetConnections++;
     const session = await this.#openSession(target, sock);
@@ -284,18 +290,20 @@ export class Connector {
       }
     };
     await offer(candidates.filter((c) => !c.isDefault));
-    let agent: string;
-    if (endpoint.ssh?.identitiesOnly) agent = 'not used (IdentitiesOnly yes)';
-    else if (this.#opts.agentSocket) {
-      options.push({ kind: 'agent', socket: this.#opts.agentSocket });
-      agent = `yes (${this.#opts.agentSocket})`;
-    } else agent = 'no (SSH_AUTH_SOCK unset)';
+    const agent = this.#agentWord(endpoint);
+    if (this.#opts.agentSocket && !endpoint.ssh?.identitiesOnly) options.push({ kind: 'agent', socket: this.#opts.agentSocket });
     await offer(candidates.filter((c) => c.isDefault));
     if (options.length === 0) {
       throw new FleetError('AUTH_FAILED', `${where(endpoint)}: no key to log in with and no ssh-agent; ${describeAttempt({ ...endpoint, keys, agent })}`);
     }
     // Missing default identities are ssh's silent normal: name only the ones that exist.
     return { options, keys: keys.filter((k) => !(k.skipped === 'not found' && candidates.find((c) => c.path === k.path)?.isDefault)), agent };
+  }
+
+  /** Whether the agent is offered to an endpoint, in words for messages. */
+  #agentWord(endpoint: Endpoint): string {
+    if (endpoint.ssh?.identitiesOnly) return 'not used (IdentitiesOnly yes)';
+    return this.#opts.agentSocket ? `yes (${this.#opts.agentSocket})` : 'no (SSH_AUTH_SOCK unset)';
   }
 
   /** Reads and decrypts a key once per run (bcrypt KDF of an encrypted key is slow). */
