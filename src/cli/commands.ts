@@ -13,6 +13,9 @@ import { defaultUser } from './inputs.js';
 import { loadRun } from './load.js';
 import { ReportFile } from './output.js';
 
+/** Seconds to connect, shake hands and log in when neither --timeout nor ssh_config's ConnectTimeout says. */
+export const DEFAULT_CONNECT_TIMEOUT_S = 10;
+
 export async function validateCommand(policyPath: string, inventoryPath?: string | readonly string[], listHosts = false): Promise<number> {
   const { validateFiles } = await import('./validate.js');
   const result = await validateFiles(policyPath, inventoryPath, { user: defaultUser(), home: homedir() });
@@ -40,7 +43,10 @@ export interface RunFlags {
   acceptNew?: boolean;
   identity?: string;
   user?: string;
-  timeout: number;
+  /** --ssh-config: one OpenSSH client config instead of ~/.ssh/config and /etc/ssh/ssh_config; `none` for none. */
+  sshConfig?: string;
+  /** --timeout in seconds; when absent, ssh_config's ConnectTimeout, else DEFAULT_CONNECT_TIMEOUT_S. */
+  timeout?: number;
   commandTimeout: number;
   shard?: string;
   format: Format;
@@ -70,13 +76,13 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
     import('../engine/runner.js'),
   ]);
   const connector = new Connector({
-    knownHostsFile: flags.knownHosts ?? `${homedir()}/.ssh/known_hosts`,
-    globalKnownHostsFile: flags.globalKnownHosts ?? '/etc/ssh/ssh_known_hosts',
+    ...(flags.knownHosts !== undefined ? { knownHostsFile: flags.knownHosts } : {}),
+    ...(flags.globalKnownHosts !== undefined ? { globalKnownHostsFile: flags.globalKnownHosts } : {}),
     acceptNew: flags.acceptNew === true,
     ...(flags.identity ? { identityFile: flags.identity } : {}),
     ...(process.env[PASSPHRASE_ENV] ? { passphrase: process.env[PASSPHRASE_ENV] } : {}),
     ...(process.env['SSH_AUTH_SOCK'] ? { agentSocket: process.env['SSH_AUTH_SOCK'] } : {}),
-    connectTimeoutMs: flags.timeout * 1000,
+    connectTimeoutMs: (flags.timeout ?? DEFAULT_CONNECT_TIMEOUT_S) * 1000,
     commandTimeoutMs: flags.commandTimeout * 1000,
   });
   // Mistakes that would fail every host, or lose the report at the end, stop the run before any host.

@@ -5,11 +5,13 @@
 import { homedir } from 'node:os';
 import { ConfigError, type Diagnostic } from '../core/errors.js';
 import type { HostSpec } from '../core/inventory/index.js';
+import { applySshConfig } from '../core/sshconfig/index.js';
 import type { Policy } from '../core/policy/index.js';
 import { inShard, parseShard } from '../core/shard.js';
 import { loadYaml } from '../core/yamlSource.js';
 import type { RunFlags } from './commands.js';
 import { readInventory, readPolicy, selectPolicyHosts, type InventoryEnv } from './inputs.js';
+import { loadSshConfig, sshEnvironment } from './ssh-config.js';
 
 /** A POSIX user name, as the inventory schema allows for `user`. */
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9._-]{0,31}$/;
@@ -32,7 +34,7 @@ export function parseSerial(value: string, file = '--serial'): Policy['rollout']
 
 export async function loadRun(
   policyPath: string,
-  flags: Pick<RunFlags, 'inventory' | 'limit' | 'user' | 'identity' | 'serial' | 'shard'>,
+  flags: Pick<RunFlags, 'inventory' | 'limit' | 'user' | 'identity' | 'serial' | 'shard' | 'sshConfig' | 'timeout'>,
   user: string,
   where: Pick<InventoryEnv, 'env' | 'cwd' | 'home'> = {},
 ): Promise<LoadedRun> {
@@ -47,14 +49,43 @@ export async function loadRun(
     const shard = parseShard(flags.shard);
     hosts = hosts.filter((h) => inShard(h.name, shard));
   }
-  hosts = hosts.map((h) => ({
-    ...h,
-    ...(flags.user ? { user: flags.user } : {}),
-    ...(flags.identity ? { identityFile: flags.identity } : {}),
-    origins: { ...h.origins, ...(flags.user ? { user: '--user' } : {}), ...(flags.identity ? { identityFile: '--identity' } : {}) },
-  }));
+  hosts = hosts.map((h) => withFlags(h, flags));
+  const ssh = await resolveThroughSshConfig(hosts, flags, user, where.home ?? homedir());
   const serial = flags.serial ? parseSerial(flags.serial) : read.policy.rollout.serial;
   const policySetsForks = (loadYaml(read.text, read.file).source?.value as { rollout?: { forks?: unknown } } | null | undefined)?.rollout?.forks !== undefined;
   const forks = policySetsForks ? read.policy.rollout.forks : (inv.forks?.value ?? read.policy.rollout.forks);
-  return { policy: read.policy, hosts, forks, serial, warnings: [...read.warnings, ...inv.inventory.warnings] };
+  return { policy: read.policy, hosts: ssh.hosts, forks, serial, warnings: [...read.warnings, ...inv.inventory.warnings, ...ssh.warnings] };
+}
+
+/** --user and --identity win over the inventory, and say so in the host's origins. */
+function withFlags(host: HostSpec, flags: Pick<RunFlags, 'user' | 'identity'>): HostSpec {
+  const origins = { ...host.origins };
+  const out: HostSpec = { ...host };
+  if (flags.user) {
+    out.user = flags.user;
+    origins['user'] = '--user';
+  }
+  if (flags.identity) {
+    out.identityFile = flags.identity;
+    origins['identityFile'] = '--identity';
+  }
+  if (Object.keys(origins).length > 0) out.origins = origins;
+  return out;
+}
+
+/**
+ * Each host through the controller's ssh_config (--ssh-config FILE or none, else ~/.ssh/config
+ * and /etc/ssh/ssh_config), as ssh would resolve it; the files are read once for all hosts.
+ */
+async function resolveThroughSshConfig(hosts: HostSpec[], flags: Pick<RunFlags, 'sshConfig' | 'timeout'>, user: string, home: string): Promise<{ hosts: HostSpec[]; warnings: Diagnostic[] }> {
+  const env = sshEnvironment(home, user);
+  const set = await loadSshConfig(env, flags.sshConfig);
+  const warnings = new Map<string, Diagnostic>();
+  const resolved = hosts.map((h) => {
+    const applied = applySshConfig(h, set, env, flags.timeout !== undefined ? { connectTimeoutSeconds: flags.timeout } : {});
+    // One warning per line of ssh_config, however many hosts it applies to.
+    for (const w of applied.warnings) warnings.set(`${w.file}:${w.line}:${w.message}`, w);
+    return applied.host;
+  });
+  return { hosts: resolved, warnings: [...warnings.values()] };
 }

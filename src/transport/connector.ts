@@ -1,13 +1,22 @@
 /**
- * Opens SSH sessions to inventory hosts: known_hosts policy, key loading, jump hosts. ssh2
- * reaches most hosts; those that need certificates go through the system's OpenSSH client
- * (transport-choice.ts, openssh-connector.ts), behind the same Transport.
+ * Opens SSH sessions to inventory hosts: known_hosts policy, key loading, jump hosts.
  * Every `connect` is a new handshake and login (the apply engine relies on that to prove
  * a fresh login still works); only jump-host connections are shared.
+ *
+ * A host resolved through the controller's ssh_config (HostSpec.ssh, src/core/sshconfig)
+ * brings its keys, ProxyJump hops, known_hosts files, HostKeyAlias and ConnectTimeout; a
+ * HostSpec without it (built by hand) uses its own identityFile and jump only.
+ *
+ * ssh2 reaches most hosts; those that need certificates go through the system's OpenSSH client
+ * (transport-choice.ts, openssh-connector.ts), behind the same Transport.
  */
+import { homedir } from 'node:os';
 import { access, readFile } from 'node:fs/promises';
 import { FleetError } from '../core/errors.js';
-import { certAuthoritiesFor, keyTypeOf, judgeHostKeyInFiles, knownKeyTypes, type KnownHostsFile } from './known-hosts.js';
+import type { SshEndpointOptions } from '../core/sshconfig/types.js';
+import { describeAttempt, type KeyAttempt } from './attempt.js';
+import { judgeAcross, knownTypesAcross } from './host-key-trust.js';
+import { certAuthoritiesFor, keyTypeOf } from './known-hosts.js';
 import { KnownHostsStore } from './known-hosts-store.js';
 import { privilegedCommand, sudoRefusal } from './privileged.js';
 import { killGroupCommand, splitProcessMarker, withProcessMarker } from './remote-process.js';
@@ -43,39 +52,69 @@ function where(host: Pick<HostSpec, 'name' | 'address' | 'port'>): string {
     : `${host.name} (${host.address}:${host.port})`;
 }
 
+/** One machine to log in to: the target or a jump host on the way. */
+interface Endpoint {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  origins: Record<string, string>;
+  /** From ssh_config; undefined for a HostSpec built without it. */
+  ssh: SshEndpointOptions | undefined;
+  /** The inventory's or --identity key: offered first, and a key that cannot be loaded is an error. */
+  key: { path: string; origin: string } | undefined;
+  /** Jump hosts before this endpoint, for messages. */
+  via: string[];
+}
+
 export class Connector {
   readonly stats: ConnectorStats = { targetConnections: 0, jumpConnections: 0, authAttempts: 0, openSshConnections: 0 };
   #opts: ConnectOptions;
-  #knownHosts: KnownHostsStore;
-  #globalKnownHosts: KnownHostsStore | undefined;
-  /** Sessions through the system's OpenSSH client, for hosts that need certificates. */
-  #openSsh: OpenSshConnector;
+  #knownHosts = new Map<string, KnownHostsStore>();
   #keys = new Map<string, Promise<PrivateKey>>();
   #jumps = new Map<string, Promise<SshSession>>();
   #open = new Set<SshSession>();
+  /** Sessions through the system's OpenSSH client, for hosts that need certificates. */
+  #openSsh: OpenSshConnector;
 
   constructor(opts: ConnectOptions) {
     this.#opts = opts;
-    this.#knownHosts = new KnownHostsStore(opts.knownHostsFile);
-    if (opts.globalKnownHostsFile !== undefined) this.#globalKnownHosts = new KnownHostsStore(opts.globalKnownHostsFile);
     this.#openSsh = new OpenSshConnector(opts, (path) => this.#loadKey(path));
   }
 
   async connect(host: HostSpec): Promise<Transport> {
-    const choice = await this.#transportFor(host);
+    const hops = this.#hopsOf(host);
+    const target = this.#endpoint(host, hops);
+    const choice = await this.#transportFor(host, target);
     if (choice.kind === 'openssh') {
       this.stats.targetConnections++;
       this.stats.openSshConnections++;
-      const request = { host, identityFile: this.#identityFile(host), where: where(host), keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS };
+      const known = this.#knownHostsPaths(target);
+      const request = {
+        host,
+        identityFile: target.key?.path ?? target.ssh?.identityFiles.find((k) => !k.isDefault)?.path,
+        certificateFile: this.#certificateFile(host),
+        knownHostsFile: known.userFiles[0] ?? '/dev/null',
+        globalKnownHostsFile: known.globalFiles[0],
+        connectTimeoutMs: this.#timeoutMs(target),
+        where: where(host),
+        keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS,
+      };
       return new SshTransport(host, await this.#openSsh.open(request), this.#opts.commandTimeoutMs);
     }
     let sock;
-    if (host.jump) {
-      const jump = await this.#jumpSession(host);
-      sock = await jump.forwardOut(host.address, host.port, this.#opts.connectTimeoutMs);
+    if (hops.length > 0) {
+      const last = await this.#hopSession(hops, hops.length - 1);
+      try {
+        sock = await last.forwardOut(target.address, target.port, this.#timeoutMs(target));
+      } catch (error) {
+        // The target was never reached: name what would have been tried.
+        const keys = [...(target.key ? [target.key] : []), ...(target.ssh?.identityFiles.filter((k) => !k.isDefault) ?? [])];
+        throw withAttempt(error, describeAttempt({ ...target, keys, agent: this.#agentWord(target) }));
+      }
     }
     this.stats.targetConnections++;
-    const session = await this.#openSession(host, host.user, sock, this.#opts.connectTimeoutMs);
+    const session = await this.#openSession(target, sock);
     return new SshTransport(host, session, this.#opts.commandTimeoutMs);
   }
 
@@ -91,35 +130,37 @@ export class Connector {
     });
   }
 
+  /** The user certificate in force: the inventory's, else ssh_config's first CertificateFile. */
+  #certificateFile(host: HostSpec): string | undefined {
+    return host.certificateFile ?? host.ssh?.certificateFiles[0]?.path;
+  }
+
   /**
    * ssh2 unless the host needs a certificate, on either side: a user certificate configured
    * or lying beside the key, or a @cert-authority line covering the host.
    */
-  async #transportFor(host: HostSpec): Promise<TransportChoice> {
-    const identity = this.#identityFile(host);
+  async #transportFor(host: HostSpec, target: Endpoint): Promise<TransportChoice> {
+    const identity = target.key?.path ?? target.ssh?.identityFiles.find((k) => !k.isDefault)?.path;
     const beside = identity !== undefined ? `${identity}-cert.pub` : undefined;
     const [besideExists, authority] = await Promise.all([
       beside !== undefined ? access(beside).then(() => true, () => false) : false,
-      this.#certAuthorityLine(host),
+      this.#certAuthorityLine(target),
     ]);
+    const certificateFile = this.#certificateFile(host);
     return chooseTransport({
-      ...(host.certificateFile !== undefined ? { certificateFile: host.certificateFile } : {}),
+      ...(certificateFile !== undefined ? { certificateFile } : {}),
       ...(besideExists && beside !== undefined ? { certificateBesideKey: beside } : {}),
       ...(authority !== undefined ? { certAuthorityLine: authority } : {}),
     });
   }
 
-  async #certAuthorityLine(host: HostSpec): Promise<string | undefined> {
-    for (const store of [this.#knownHosts, this.#globalKnownHosts]) {
-      if (store === undefined) continue;
-      const [line] = certAuthoritiesFor(await store.entries(), host.address, host.port);
+  async #certAuthorityLine(endpoint: Endpoint): Promise<string | undefined> {
+    const lookup = this.#lookupName(endpoint);
+    for (const store of this.#storesFor(endpoint)) {
+      const [line] = certAuthoritiesFor(await store.entries(), lookup.name, lookup.port);
       if (line !== undefined) return `${store.path}:${line.line}`;
     }
     return undefined;
-  }
-
-  #identityFile(host: HostSpec): string | undefined {
-    return this.#opts.identityFile ?? host.identityFile;
   }
 
   /** Closes every session this connector opened, jump hosts last. */
@@ -132,30 +173,73 @@ export class Connector {
     this.#jumps.clear();
   }
 
+  #primaryKey(host: HostSpec): Endpoint['key'] {
+    if (this.#opts.identityFile !== undefined) return { path: this.#opts.identityFile, origin: '--identity' };
+    if (host.identityFile !== undefined) return { path: host.identityFile, origin: host.origins?.['identityFile'] ?? 'inventory' };
+    return undefined;
+  }
+
+  #endpoint(host: HostSpec, hops: readonly Endpoint[]): Endpoint {
+    return {
+      name: host.name,
+      address: host.address,
+      port: host.port,
+      user: host.user,
+      origins: host.origins ?? {},
+      ssh: host.ssh,
+      key: this.#primaryKey(host),
+      via: hops.map((h) => `${h.user}@${h.address}:${h.port}`),
+    };
+  }
+
   /**
-   * One connection per bastion, shared by all tunnels through it. The promise is memoized
-   * so 50 targets asking at the same moment cause one handshake, and a bastion's
-   * MaxStartups never throttles a run. A failed or dropped bastion is forgotten, so a
+   * The jump hosts of a target, first one first: ssh_config's resolved hops, else the
+   * inventory's one `jump`. A hop logs in with the target's inventory key first (fleet's rule
+   * from before ssh_config), then its own keys.
+   */
+  #hopsOf(host: HostSpec): Endpoint[] {
+    const key = this.#primaryKey(host);
+    if (host.ssh !== undefined) {
+      return host.ssh.jumps.map((hop, i, all) => ({
+        name: `jump host ${hop.name}`,
+        address: hop.address,
+        port: hop.port,
+        user: hop.user,
+        origins: hop.origins,
+        ssh: hop,
+        key,
+        via: all.slice(0, i).map((h) => `${h.user}@${h.address}:${h.port}`),
+      }));
+    }
+    if (host.jump === undefined) return [];
+    const jump = host.jump;
+    return [{ name: `jump host ${jump.host}`, address: jump.host, port: jump.port, user: jump.user ?? host.user, origins: {}, ssh: undefined, key, via: [] }];
+  }
+
+  #timeoutMs(endpoint: Endpoint): number {
+    return endpoint.ssh?.connectTimeoutMs ?? this.#opts.connectTimeoutMs;
+  }
+
+  /**
+   * One connection per bastion (per chain of bastions), shared by all tunnels through it. The
+   * promise is memoized so 50 targets asking at the same moment cause one handshake, and a
+   * bastion's MaxStartups never throttles a run. A failed or dropped bastion is forgotten, so a
    * later connect (e.g. the re-login proof) tries again.
    */
-  #jumpSession(target: HostSpec): Promise<SshSession> {
-    const jump = target.jump!;
-    const user = jump.user ?? target.user;
-    const key = `${user}@${jump.host}:${jump.port}`;
+  #hopSession(hops: readonly Endpoint[], index: number): Promise<SshSession> {
+    const hop = hops[index]!;
+    const key = hops
+      .slice(0, index + 1)
+      .map((h) => `${h.user}@${h.address}:${h.port}`)
+      .join(' > ');
     let session = this.#jumps.get(key);
     if (session === undefined) {
-      const spec: HostSpec = {
-        name: `jump host ${jump.host}`,
-        address: jump.host,
-        port: jump.port,
-        user,
-        ...(target.identityFile !== undefined ? { identityFile: target.identityFile } : {}),
-        become: false,
-        sshdConfigPath: '',
-        groups: [],
-      };
       this.stats.jumpConnections++;
-      session = this.#openSession(spec, user, undefined, this.#opts.connectTimeoutMs);
+      session = (async () => {
+        let sock;
+        if (index > 0) sock = await (await this.#hopSession(hops, index - 1)).forwardOut(hop.address, hop.port, this.#timeoutMs(hop));
+        return this.#openSession(hop, sock);
+      })();
       this.#jumps.set(key, session);
       const forget = () => {
         if (this.#jumps.get(key) === session) this.#jumps.delete(key);
@@ -165,75 +249,140 @@ export class Connector {
     return session;
   }
 
-  async #openSession(
-    host: HostSpec,
-    username: string,
-    sock: Awaited<ReturnType<SshSession['forwardOut']>> | undefined,
-    timeoutMs: number,
-  ): Promise<SshSession> {
-    const [files, auth] = await Promise.all([this.#knownHostsFiles(), this.#authOptions(host)]);
-    const entries = files.flatMap((f) => f.entries);
-    const session = await SshSession.open({
-      where: where(host),
-      host: host.address,
-      port: host.port,
-      username,
-      ...(sock ? { sock } : {}),
-      readyTimeoutMs: timeoutMs,
-      keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS,
-      preferredHostKeyTypes: knownKeyTypes(entries, host.address, host.port),
-      verifyHostKey: (blob) => this.#verifyHostKey(host, blob),
-      auth,
-      onAuthAttempt: () => this.stats.authAttempts++,
-    });
+  async #openSession(endpoint: Endpoint, sock: Awaited<ReturnType<SshSession['forwardOut']>> | undefined): Promise<SshSession> {
+    const stores = this.#storesFor(endpoint);
+    const lookup = this.#lookupName(endpoint);
+    const auth = await this.#authOptions(endpoint);
+    const attempt = describeAttempt({ ...endpoint, keys: auth.keys, agent: auth.agent });
+    let session: SshSession;
+    try {
+      session = await SshSession.open({
+        where: where(endpoint),
+        host: endpoint.address,
+        port: endpoint.port,
+        username: endpoint.user,
+        ...(sock ? { sock } : {}),
+        readyTimeoutMs: this.#timeoutMs(endpoint),
+        keepaliveIntervalMs: KEEPALIVE_INTERVAL_MS,
+        preferredHostKeyTypes: await knownTypesAcross(stores, lookup.name, lookup.port),
+        verifyHostKey: (blob) => this.#verifyHostKey(endpoint, blob),
+        auth: auth.options,
+        onAuthAttempt: () => this.stats.authAttempts++,
+      });
+    } catch (error) {
+      throw withAttempt(error, attempt);
+    }
     this.#open.add(session);
     session.onClose(() => this.#open.delete(session));
     return session;
   }
 
-  /** The user's known_hosts, then the system's (read only), as ssh reads them. */
-  async #knownHostsFiles(): Promise<KnownHostsFile[]> {
-    const stores = [this.#knownHosts, ...(this.#globalKnownHosts ? [this.#globalKnownHosts] : [])];
-    return Promise.all(stores.map(async (store) => ({ path: store.path, entries: await store.entries() })));
+  /** HostKeyAlias replaces the address and port in the known_hosts lookup, as in ssh. */
+  #lookupName(endpoint: Endpoint): { name: string; port: number } {
+    const alias = endpoint.ssh?.hostKeyAlias;
+    return alias !== undefined ? { name: alias, port: 22 } : { name: endpoint.address, port: endpoint.port };
   }
 
-  async #verifyHostKey(host: HostSpec, blob: Buffer): Promise<FleetError | null> {
-    const verdict = judgeHostKeyInFiles(await this.#knownHostsFiles(), host.address, host.port, blob);
-    const file = this.#knownHosts.path;
-    const w = where(host);
+  /**
+   * The user's files: --known-hosts when given, else ssh_config's UserKnownHostsFile, else
+   * ~/.ssh/known_hosts. The system's, read too and never written: --global-known-hosts when
+   * given, else ssh_config's GlobalKnownHostsFile; with --known-hosts and no ssh_config, none.
+   */
+  #knownHostsPaths(endpoint: Endpoint): { read: string[]; record: string | undefined; userFiles: string[]; globalFiles: string[] } {
+    const userFiles =
+      this.#opts.knownHostsFile !== undefined ? [this.#opts.knownHostsFile] : (endpoint.ssh?.userKnownHostsFiles ?? [`${homedir()}/.ssh/known_hosts`]);
+    const globalFiles =
+      this.#opts.globalKnownHostsFile !== undefined
+        ? [this.#opts.globalKnownHostsFile]
+        : this.#opts.knownHostsFile !== undefined
+          ? []
+          : (endpoint.ssh?.globalKnownHostsFiles ?? []);
+    return { read: [...userFiles, ...globalFiles], record: userFiles[0], userFiles, globalFiles };
+  }
+
+  #store(path: string): KnownHostsStore {
+    let store = this.#knownHosts.get(path);
+    if (store === undefined) {
+      store = new KnownHostsStore(path);
+      this.#knownHosts.set(path, store);
+    }
+    return store;
+  }
+
+  #storesFor(endpoint: Endpoint): KnownHostsStore[] {
+    return this.#knownHostsPaths(endpoint).read.map((p) => this.#store(p));
+  }
+
+  async #verifyHostKey(endpoint: Endpoint, blob: Buffer): Promise<FleetError | null> {
+    const paths = this.#knownHostsPaths(endpoint);
+    const lookup = this.#lookupName(endpoint);
+    const verdict = await judgeAcross(this.#storesFor(endpoint), lookup.name, lookup.port, blob);
+    const w = where(endpoint);
+    const files = paths.read.length === 0 ? 'no known_hosts file (UserKnownHostsFile and GlobalKnownHostsFile are none)' : paths.read.join(', ');
+    const as = lookup.name !== endpoint.address ? ` (looked up as ${lookup.name}, HostKeyAlias)` : '';
     switch (verdict.kind) {
       case 'trusted':
         return null;
       case 'revoked':
-        return new FleetError('HOSTKEY_REVOKED', `${w}: host key is marked @revoked in ${verdict.at}`);
+        return new FleetError('HOSTKEY_REVOKED', `${w}: host key is marked @revoked in ${verdict.place}`);
       case 'mismatch':
         return new FleetError(
           'HOSTKEY_MISMATCH',
-          `${w}: host key (${keyTypeOf(blob)}) does not match ${verdict.at.join(', ')} — ` +
+          `${w}: host key (${keyTypeOf(blob)}) does not match ${verdict.places.join(', ')}${as} — ` +
             'possible man-in-the-middle, or the server was reinstalled; not logging in',
         );
       case 'unknown':
         if (!this.#opts.acceptNew) {
-          return new FleetError(
-            'HOSTKEY_UNKNOWN',
-            `${w}: host key (${keyTypeOf(blob)}) is not in ${file}; add it (ssh-keyscan) or use accept-new`,
-          );
+          return new FleetError('HOSTKEY_UNKNOWN', `${w}: host key (${keyTypeOf(blob)}) is not in ${files}${as}; add it (ssh-keyscan) or use accept-new`);
         }
-        await this.#knownHosts.accept(host.address, host.port, blob);
+        if (paths.record === undefined) return new FleetError('HOSTKEY_UNKNOWN', `${w}: host key not accepted: UserKnownHostsFile is none, so there is no file to record it in`);
+        await this.#store(paths.record).accept(lookup.name, lookup.port, blob);
         return null;
     }
   }
 
-  async #authOptions(host: HostSpec): Promise<AuthOption[]> {
+  /**
+   * The keys to offer, in order: the inventory's (or --identity) key, then ssh_config's
+   * IdentityFile keys, then the agent (unless IdentitiesOnly), then OpenSSH's default
+   * identities when nothing named a key (after the agent, as ssh offers them). A key ssh_config
+   * or the defaults name that is missing or cannot be decrypted is skipped, as ssh skips it,
+   * and the failure message says why.
+   */
+  async #authOptions(endpoint: Endpoint): Promise<{ options: AuthOption[]; keys: KeyAttempt[]; agent: string }> {
     const options: AuthOption[] = [];
-    const identity = this.#identityFile(host);
+    const keys: KeyAttempt[] = [];
     // The configured key first: an agent with many keys could exhaust MaxAuthTries before it.
-    if (identity !== undefined) options.push({ kind: 'key', key: await this.#loadKey(identity) });
-    if (this.#opts.agentSocket) options.push({ kind: 'agent', socket: this.#opts.agentSocket });
-    if (options.length === 0) {
-      throw new FleetError('AUTH_FAILED', `${where(host)}: no identity file configured and no ssh-agent (SSH_AUTH_SOCK)`);
+    if (endpoint.key !== undefined) {
+      options.push({ kind: 'key', key: await this.#loadKey(endpoint.key.path) });
+      keys.push(endpoint.key);
     }
-    return options;
+    const candidates = endpoint.ssh?.identityFiles ?? [];
+    const offer = async (list: typeof candidates): Promise<void> => {
+      for (const candidate of list) {
+        if (endpoint.key !== undefined && candidate.path === endpoint.key.path) continue;
+        try {
+          options.push({ kind: 'key', key: await this.#loadKey(candidate.path) });
+          keys.push({ path: candidate.path, origin: candidate.origin });
+        } catch (error) {
+          keys.push({ path: candidate.path, origin: candidate.origin, skipped: skipReason(error) });
+        }
+      }
+    };
+    await offer(candidates.filter((c) => !c.isDefault));
+    const agent = this.#agentWord(endpoint);
+    if (this.#opts.agentSocket && !endpoint.ssh?.identitiesOnly) options.push({ kind: 'agent', socket: this.#opts.agentSocket });
+    await offer(candidates.filter((c) => c.isDefault));
+    if (options.length === 0) {
+      throw new FleetError('AUTH_FAILED', `${where(endpoint)}: no key to log in with and no ssh-agent; ${describeAttempt({ ...endpoint, keys, agent })}`);
+    }
+    // Missing default identities are ssh's silent normal: name only the ones that exist.
+    return { options, keys: keys.filter((k) => !(k.skipped === 'not found' && candidates.find((c) => c.path === k.path)?.isDefault)), agent };
+  }
+
+  /** Whether the agent is offered to an endpoint, in words for messages. */
+  #agentWord(endpoint: Endpoint): string {
+    if (endpoint.ssh?.identitiesOnly) return 'not used (IdentitiesOnly yes)';
+    return this.#opts.agentSocket ? `yes (${this.#opts.agentSocket})` : 'no (SSH_AUTH_SOCK unset)';
   }
 
   /** Reads and decrypts a key once per run (bcrypt KDF of an encrypted key is slow). */
@@ -255,6 +404,20 @@ export class Connector {
     }
     return key;
   }
+}
+
+/** Why a key was not offered, in a few words. */
+function skipReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/ENOENT/.test(message)) return 'not found';
+  if (/encrypted/.test(message)) return `encrypted; set ${PASSPHRASE_ENV}`;
+  return message.replace(/^private key \S+ /, '');
+}
+
+/** A connect or login failure, with what was tried appended (host-key refusals say enough). */
+function withAttempt(error: unknown, attempt: string): unknown {
+  if (!(error instanceof FleetError) || error.code.startsWith('HOSTKEY_')) return error;
+  return new FleetError(error.code, `${error.message}; ${attempt}`, { cause: error });
 }
 
 /** What a Transport needs of a connection: ssh2's SshSession and the OpenSSH client's master both give it. */

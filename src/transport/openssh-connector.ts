@@ -18,6 +18,13 @@ export interface OpenSshRequest {
   host: HostSpec;
   /** The identity in force (--identity over the inventory's). */
   identityFile: string | undefined;
+  /** The user certificate in force (the inventory's or ssh_config's CertificateFile). */
+  certificateFile: string | undefined;
+  /** The known_hosts ssh checks and, with --accept-new, records into. */
+  knownHostsFile: string;
+  /** The system's known_hosts, read only. */
+  globalKnownHostsFile: string | undefined;
+  connectTimeoutMs: number;
   /** For messages: `web1 (10.0.0.5:22)`. */
   where: string;
   keepaliveIntervalMs: number;
@@ -44,12 +51,12 @@ export class OpenSshConnector {
       port: host.port,
       user: host.user,
       ...(identityFile !== undefined ? { identityFile: resolve(identityFile) } : {}),
-      ...(host.certificateFile !== undefined ? { certificateFile: resolve(host.certificateFile) } : {}),
-      knownHostsFile: resolve(opts.knownHostsFile),
-      ...(opts.globalKnownHostsFile !== undefined ? { globalKnownHostsFile: resolve(opts.globalKnownHostsFile) } : {}),
+      ...(req.certificateFile !== undefined ? { certificateFile: resolve(req.certificateFile) } : {}),
+      knownHostsFile: resolve(req.knownHostsFile),
+      ...(req.globalKnownHostsFile !== undefined ? { globalKnownHostsFile: resolve(req.globalKnownHostsFile) } : {}),
       acceptNew: opts.acceptNew,
       ...(opts.agentSocket !== undefined ? { agentSocket: opts.agentSocket } : {}),
-      connectTimeoutMs: opts.connectTimeoutMs,
+      connectTimeoutMs: req.connectTimeoutMs,
       keepaliveIntervalMs: req.keepaliveIntervalMs,
       ...(host.jump ? { jump: { host: host.jump.host, port: host.jump.port, user: host.jump.user ?? host.user } } : {}),
     };

@@ -43,14 +43,18 @@ export interface Transport {
 
 /** How the Connector opens sessions. */
 export interface ConnectOptions {
-  /** OpenSSH-format known_hosts file: host keys are checked against it before authentication. */
-  knownHostsFile: string;
   /**
-   * The system-wide known_hosts (ssh's GlobalKnownHostsFile, /etc/ssh/ssh_known_hosts): read
-   * for @cert-authority and @revoked lines of hosts reached with certificates; never written.
+   * --known-hosts: the one OpenSSH-format known_hosts file host keys are checked against (before
+   * authentication), for every host. Absent: each host's ssh_config UserKnownHostsFile and
+   * GlobalKnownHostsFile (HostSpec.ssh), else ~/.ssh/known_hosts.
+   */
+  knownHostsFile?: string;
+  /**
+   * --global-known-hosts: the system-wide known_hosts, read too and never written. Absent: each
+   * host's ssh_config GlobalKnownHostsFile (none with --known-hosts and no ssh_config).
    */
   globalKnownHostsFile?: string;
-  /** Unknown host: record its key in knownHostsFile (like StrictHostKeyChecking=accept-new) instead of failing. */
+  /** Unknown host: record its key (like StrictHostKeyChecking=accept-new) instead of failing. */
   acceptNew: boolean;
   /** Overrides host.identityFile. */
   identityFile?: string;
@@ -58,7 +62,7 @@ export interface ConnectOptions {
   passphrase?: string;
   /** SSH_AUTH_SOCK of an ssh-agent. */
   agentSocket?: string;
-  /** TCP connect + handshake + authentication budget. */
+  /** TCP connect + handshake + authentication budget, unless the host's ssh_config ConnectTimeout says. */
   connectTimeoutMs: number;
   /** Default budget of one exec. */
   commandTimeoutMs: number;

@@ -1,5 +1,8 @@
 /** Runs the built fleet CLI as a user would, capturing its output and exit code. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunReport } from '../../src/engine/types.js';
 import { checkedReport } from './report-schema.js';
@@ -13,9 +16,15 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * fleet reads the controller's ~/.ssh (config, keys, known_hosts) like ssh does: a test never
+ * lets it read the machine's own. Each run gets this empty HOME unless the test gives one.
+ */
+export const EMPTY_HOME = mkdtempSync(join(tmpdir(), 'fleet-test-home-'));
+
 export function fleet(args: string[], opts: { env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void; timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, HOME: EMPTY_HOME, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

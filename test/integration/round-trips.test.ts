@@ -39,7 +39,7 @@ interface Counts {
 
 /** Runs `command` on one host in-process; returns its report and what it cost in round trips. */
 async function counted(command: Command, policyPath: string, hostIndex: number): Promise<{ report: RunReport; counts: Counts }> {
-  const { policy, hosts } = await loadRun(policyPath, {}, 'root');
+  const { policy, hosts } = await loadRun(policyPath, { sshConfig: 'none' }, 'root'); // never the machine's ~/.ssh/config
   const host = hosts.filter((h) => h.name === lab.hosts[hostIndex]!.name);
   const connector = new Connector({ knownHostsFile: lab.knownHosts, acceptNew: false, connectTimeoutMs: 10_000, commandTimeoutMs: 60_000 });
   const counts: Counts = { connections: 0, commands: 0 };

@@ -273,8 +273,11 @@ describe.sequential('transport against real sshd', () => {
     // Exactly one more TCP connection to the bastion (the tunnels' own TCP connections go
     // from the bastion to the targets).
     expect(ourConnections() - before).toBe(1);
-    // A target the bastion cannot reach is UNREACHABLE, and the shared bastion link survives it.
-    await expect(c.connect(spec(host(1), { ...via, port: 1 }))).rejects.toMatchObject({ code: 'UNREACHABLE' });
+    // A target the bastion cannot reach is UNREACHABLE (saying what was tried), and the shared bastion link survives it.
+    await expect(c.connect(spec(host(1), { ...via, port: 1 }))).rejects.toMatchObject({
+      code: 'UNREACHABLE',
+      message: expect.stringContaining(`; tried root@${host(1).address}:1 via root@${bastion.address}:22 [user root from default: the local user; address ${host(1).address} from the inventory name; port 1 from default]; keys: ${lab.clientKey} (inventory)`),
+    });
     expect((await c.connect(spec(host(1), via))).closed).toBe(false);
     expect(c.stats.jumpConnections).toBe(1);
     await c.closeAll();

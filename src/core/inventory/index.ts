@@ -19,6 +19,7 @@ import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import { formatPath, schemaDiagnostics } from '../yamlSource.js';
 import { describeOrigin } from './located.js';
+import type { HostSshOptions } from '../sshconfig/types.js';
 import { evaluatePattern, parseHostPattern } from './pattern.js';
 import type { PatternOrigin } from './pattern.js';
 import { validator, withoutVaultErrors } from './schema.js';
@@ -78,10 +79,15 @@ export interface HostSpec {
   /** Every group the host is in, directly or through children, except `all`; sorted. */
   groups: string[];
   /**
-   * Where address, port, user, identityFile, jump, … came from. The inventory loader always
-   * sets it, with at least address, port and user; a HostSpec made by hand may leave it out.
+   * Where each value came from, by field name: `inventory/host_vars/web1.yml:3 (ansible_host)`,
+   * `ansible.cfg:4 (remote_user)`, `--user`, `~/.ssh/config:12` for what ssh_config gives, and
+   * `default` (DEFAULT_ORIGIN) for address, port and user when nothing set them. The inventory
+   * loader always sets it; a HostSpec made by hand may leave it out. ssh_config fills only the
+   * fields without an origin or with the default one.
    */
-  origins?: HostOrigins;
+  origins?: HostOrigins & Record<string, string>;
+  /** What the controller's OpenSSH client config adds (keys, jump hops, known_hosts, timeout). */
+  ssh?: HostSshOptions;
 }
 
 /** A parsed inventory. */
