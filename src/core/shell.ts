@@ -26,3 +26,25 @@ export function unquote(word: string): string | null {
 export function shScript(line: string): string | null {
   return line.startsWith('sh -c ') ? unquote(line.slice('sh -c '.length)) : null;
 }
+
+/**
+ * A script as a shell reads it from stdin (`sh -s`, or a here-document): one brace group, so the
+ * shell parses all of it before it runs any of it, with stdin from /dev/null, so no command in
+ * it can read the rest of the script. Without the group a command that reads stdin would eat
+ * what follows it (bash reads a pipe byte by byte, handing the rest to the command), or find
+ * nothing while later lines were lost (dash and busybox read ahead in blocks).
+ */
+export function stdinScript(script: string): string {
+  return `{\n${script}\n} </dev/null\n`;
+}
+
+/**
+ * `cmd` with `body` as its stdin, in a quoted here-document (nothing in it is expanded) whose
+ * end word is no line of `body`, so nothing in `body` can end it early.
+ */
+export function withHereDocument(cmd: string, body: string): string {
+  const lines = new Set(body.split('\n'));
+  let end = 'FLEET_STDIN_END';
+  for (let n = 1; lines.has(end); n++) end = `FLEET_STDIN_END_${n}`;
+  return `${cmd} <<'${end}'\n${body}${body.endsWith('\n') ? '' : '\n'}${end}`;
+}

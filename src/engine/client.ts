@@ -5,7 +5,7 @@
  * show the promised values, else the file is restored.
  */
 import type { ClientFilePlan } from '../core/clientPlan.js';
-import { quote } from '../core/shell.js';
+import { quote, stdinScript, withHereDocument } from '../core/shell.js';
 import type { Transport } from '../transport/index.js';
 import { arg, has, inSh, parseMarkers, type Markers } from './scripts.js';
 import { parseEffective } from './sshdT.js';
@@ -21,11 +21,14 @@ export interface ClientWrite {
   backup: string | null;
 }
 
-/** Runs a script as the file's owner: `su` to the user from root, or directly when already them. */
+/**
+ * Runs a script as the file's owner: `su` to the user from root, or directly when already them.
+ * su's shell reads the script from a here-document, so it never is on a command line.
+ */
 async function runAs(t: Transport, file: ClientFilePlan, script: string): Promise<Markers & { stdout: string; stderr: string }> {
   const user = file.owner.kind === 'user' ? file.owner.user : 'root';
   const asSelf = user === t.host.user && !t.host.become;
-  const cmd = asSelf || user === 'root' ? inSh(script) : `su -s /bin/sh ${quote(user)} -c ${quote(script)}`;
+  const cmd = inSh(asSelf || user === 'root' ? script : withHereDocument(`su -s /bin/sh ${quote(user)}`, stdinScript(script)));
   const res = await t.exec(cmd, { privileged: !asSelf });
   return { ...parseMarkers(res.stdout), stdout: res.stdout, stderr: res.stderr };
 }

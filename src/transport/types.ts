@@ -7,13 +7,15 @@ import type { HostSpec } from '../core/inventory/index.js';
 
 export type { HostSpec };
 
-/** Options of one remote command. */
+/**
+ * Options of one remote command. A command has no stdin of its own: the transport sends the
+ * script there (the command line sshd sees stays short and fixed), and the script's commands
+ * read /dev/null.
+ */
 export interface ExecOptions {
-  /** Bytes written to the command's stdin, then EOF. */
-  stdin?: string | Buffer;
   /** Overrides ConnectOptions.commandTimeoutMs for this command. */
   timeoutMs?: number;
-  /** Run through `sudo -n sh -c <quoted>` when the host has `become`. */
+  /** Run through `sudo -n sh -s` when the host has `become`. */
   privileged?: boolean;
 }
 
@@ -31,8 +33,10 @@ export interface ExecResult {
 export interface Transport {
   readonly host: HostSpec;
   /**
-   * Runs a shell command line. Rejects with FleetError COMMAND_TIMEOUT, CONNECTION_LOST or
-   * SUDO_PASSWORD_REQUIRED; resolves with the exit status otherwise.
+   * Runs shell text in the host's `sh` (a `sh -c <quoted script>` line runs as its script).
+   * Rejects with FleetError COMMAND_TIMEOUT, CONNECTION_LOST, SUDO_PASSWORD_REQUIRED or
+   * OUTPUT_TOO_LARGE (the command printed more than the transport keeps; the connection is
+   * then closed); resolves with the exit status otherwise.
    */
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
   close(): Promise<void>;
