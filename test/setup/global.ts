@@ -2,12 +2,13 @@
  * Runs once before the test files: makes sure the machine has what the tests use, installing
  * it with apt-get on a fresh Debian machine, so `npm test` needs nothing else. OpenSSH (server
  * and client) for the real-sshd lab; busybox and sudo for the facts script's busybox-sh case
- * and the `become` (sudo -n) cases.
+ * and the `become` (sudo -n) cases; zsh and fish as login shells that are not sh (the
+ * transport's fixed command line must run in them).
  */
 import { spawnSync } from 'node:child_process';
 import { ensureOpenSshServer } from '../../src/lab/index.js';
 
-const TEST_PACKAGES: Record<string, string> = { busybox: '/bin/busybox', sudo: '/usr/bin/sudo' };
+const TEST_PACKAGES: Record<string, string> = { busybox: '/bin/busybox', sudo: '/usr/bin/sudo', zsh: '/usr/bin/zsh', fish: '/usr/bin/fish' };
 
 function has(path: string): boolean {
   return spawnSync('test', ['-x', path]).status === 0;

@@ -8,8 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command } from '../../../src/core/shell.js';
 import { killGroupCommand, PLAIN_LINE, remoteCommand, splitProcessMarker, SUDO_LINE } from '../../../src/transport/remote-process.js';
 
-/** The shells a host's `sh` may be, and the login shells sshd may start the line with. */
+/** The shells a host's `sh` may be, and also login shells sshd may start the line with. */
 const SHELLS: Record<string, string[]> = { dash: ['/usr/bin/dash'], bash: ['/usr/bin/bash'], busybox: ['/usr/bin/busybox', 'sh'] };
+/** Login shells that are no POSIX sh: they only ever parse the fixed line (test/setup installs them). */
+const OTHER_LOGIN_SHELLS: Record<string, string[]> = { zsh: ['/usr/bin/zsh'], fish: ['/usr/bin/fish'] };
 const shellDirs: Record<string, string> = {};
 let root: string;
 let fakeSudoDir: string;
@@ -38,7 +40,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
  */
 function runLikeSshd(login: string, sh: string, cmd: string, viaSudo = false, sudoDir?: string) {
   const sent = remoteCommand(cmd, viaSudo);
-  const [program, ...pre] = SHELLS[login]!;
+  const [program, ...pre] = (SHELLS[login] ?? OTHER_LOGIN_SHELLS[login])!;
   const path = [...(sudoDir ? [sudoDir] : []), shellDirs[sh], '/usr/bin', '/bin'].join(':');
   const child = spawn(program!, [...pre, '-c', sent.line], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: path, HOME: root } });
   child.stdin.end(sent.stdin);
@@ -120,6 +122,21 @@ describe('remoteCommand: the script on stdin, a fixed command line', () => {
         expect(r.code).toBe(7);
       });
     }
+  }
+
+  for (const login of Object.keys(OTHER_LOGIN_SHELLS)) {
+    it(`login shell ${login}: parses only the fixed line, plain and through sudo`, async () => {
+      const plain = runLikeSshd(login, 'dash', `${STDIN_EATERS}\nprintf 'pid %s\\n' "$$"\nexit 7`);
+      const r = await collect(plain);
+      expect(splitProcessMarker(r.stderr)).toEqual({ pgid: plain.pid, stderr: '' });
+      expect(r.stdout).toBe(`${EATERS_OUT}pid ${plain.pid}\n`);
+      expect(r.code).toBe(7);
+      const sudo = runLikeSshd(login, 'dash', `${STDIN_EATERS}\nexit 5`, true, fakeSudoDir);
+      const s = await collect(sudo);
+      expect(splitProcessMarker(s.stderr)).toEqual({ pgid: sudo.pid, stderr: '' });
+      expect(s.stdout).toBe(EATERS_OUT);
+      expect(s.code).toBe(5);
+    });
   }
 
   it.each(Object.keys(SHELLS))('a 2 MiB script with here-documents (far past one argument\'s 128 KiB) arrives whole (sh %s)', async (sh) => {
