@@ -1,11 +1,11 @@
 /**
  * The one file that imports node-ssh: opens an authenticated SSH connection and runs
- * commands on it. Everything fleet-specific (known_hosts policy, jump hosts, sudo)
- * lives in the connector; this file only moves bytes.
+ * commands on it. Everything fleet-specific (known_hosts policy, jump hosts, sudo, how a
+ * script is sent) lives in the connector; this file only moves bytes.
  *
- * node-ssh opens the connection, runs commands and opens tunnels. Where fleet needs more than
- * its API gives (signalling a timed-out command, Nagle off, the socket's last word), it uses
- * the ssh2 Client that node-ssh exposes as `ssh.connection`.
+ * node-ssh opens the connection and its tunnels. Commands run on the ssh2 Client that node-ssh
+ * exposes as `ssh.connection` (node-ssh's execCommand buffers output without bound), as does
+ * what its API does not give (signalling a timed-out command, Nagle off, the socket's last word).
  */
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
@@ -27,12 +27,6 @@ const MIB = 1024 * 1024;
  * hostile, and buffering it without bound once took a controller to 6.9 GB and a crash.
  */
 export const MAX_OUTPUT_BYTES = 8 * MIB;
-
-/**
- * Room for a listener per channel being opened (sshd's default MaxSessions is 10) plus our own,
- * below Node's leak warning.
- */
-const MAX_CLIENT_LISTENERS = 32;
 
 /**
  * ssh2's key parser, from the ssh2 copy node-ssh itself loads: node-ssh has no key parser of
@@ -208,7 +202,6 @@ export class SshSession {
     if (client === null) throw new FleetError('CONNECTION_LOST', `${cfg.where}: connection closed right after login`);
     if (client !== early) client.on('error', () => {});
     disableNagle(client);
-    client.setMaxListeners(Math.max(client.getMaxListeners(), MAX_CLIENT_LISTENERS));
     return new SshSession(ssh, client, cfg.where);
   }
 
@@ -277,6 +270,9 @@ export class SshSession {
           return;
         }
         let exit: { code: number | null; signal: string | null } | null = null;
+        const broken = (e: Error): void => fail(new FleetError('CONNECTION_LOST', `${this.#where}: the command's channel failed: ${e.message}`, { cause: e }));
+        channel.on('error', broken);
+        channel.stderr.on('error', broken);
         channel.on('data', keep(out));
         channel.stderr.on('data', keep(errOut));
         channel.on('exit', (code: number | null, signal?: string) => {
@@ -357,7 +353,6 @@ function fromNodeSsh(err: unknown): unknown {
   if (err instanceof SSHError && err.code === 'ETIMEDOUT') return new Error('connection closed before login completed');
   return err;
 }
-
 
 function killRemote(stream: ClientChannel): void {
   const internals = stream as unknown as {
