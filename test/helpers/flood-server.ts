@@ -20,7 +20,8 @@ export interface FloodServer {
 
 const CHUNK = Buffer.alloc(64 * 1024, 'flood line, again and again\n');
 
-export async function startFloodServer(address: string, bytesPerCommand: number): Promise<FloodServer> {
+/** `stream`: which of the command's outputs floods. */
+export async function startFloodServer(address: string, bytesPerCommand: number, stream: 'stdout' | 'stderr' = 'stdout'): Promise<FloodServer> {
   if (!address.startsWith('127.')) throw new Error(`the flood server listens on loopback only, not ${address}`);
   const key = ssh2.utils.generateKeyPairSync('ed25519');
   const stats = { commands: [] as string[], bytesSent: 0, connections: 0 };
@@ -36,7 +37,7 @@ export async function startFloodServer(address: string, bytesPerCommand: number)
         const session = acceptSession();
         session.on('exec', (accept, _reject, info) => {
           stats.commands.push(info.command);
-          void flood(accept(), bytesPerCommand, stats);
+          void flood(accept(), bytesPerCommand, stream, stats);
         });
       });
     });
@@ -57,17 +58,19 @@ export async function startFloodServer(address: string, bytesPerCommand: number)
 }
 
 /** Writes output until `total` bytes are out or the channel goes. */
-async function flood(channel: ssh2.ServerChannel, total: number, stats: { bytesSent: number }): Promise<void> {
+async function flood(channel: ssh2.ServerChannel, total: number, stream: 'stdout' | 'stderr', stats: { bytesSent: number }): Promise<void> {
   let open = true;
   channel.on('close', () => (open = false));
   channel.on('error', () => (open = false));
   // The script on stdin is read and dropped, as a shell would read it.
   channel.on('data', () => undefined);
+  const out = stream === 'stdout' ? channel : channel.stderr;
   let sent = 0;
   while (open && sent < total) {
-    sent += CHUNK.length;
-    stats.bytesSent += CHUNK.length;
-    if (!channel.write(CHUNK)) await Promise.race([once(channel, 'drain'), once(channel, 'close')]).catch(() => undefined);
+    const chunk = CHUNK.subarray(0, Math.min(CHUNK.length, total - sent));
+    sent += chunk.length;
+    stats.bytesSent += chunk.length;
+    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(channel, 'close')]).catch(() => undefined);
   }
   if (open) {
     channel.exit(0);
