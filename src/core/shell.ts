@@ -38,6 +38,20 @@ export function stdinScript(script: string): string {
   return `{\n${script}\n} </dev/null\n`;
 }
 
+/** Ends the here-document of `stdinScriptReading`: `_` is not in base64's alphabet, so no line of it can. */
+const INPUT_END = 'FLEET_INPUT_END';
+
+/**
+ * `stdinScript` for a script whose commands read `input` on stdin: exactly its bytes (binary,
+ * CRLF, no final newline), then EOF. They travel inside the script as base64 in a quoted
+ * here-document, decoded into the group's stdin (a pipeline, so the group runs in a subshell;
+ * `$$` is still the shell's own pid).
+ */
+export function stdinScriptReading(script: string, input: Buffer): string {
+  const lines = input.toString('base64').match(/.{1,76}/g) ?? [];
+  return [`base64 -d <<'${INPUT_END}' | {`, ...lines, INPUT_END, script, '}', ''].join('\n');
+}
+
 /**
  * `cmd` with `body` as its stdin, in a quoted here-document (nothing in it is expanded) whose
  * end word is no line of `body`, so nothing in `body` can end it early.

@@ -211,7 +211,7 @@ class SshTransport implements Transport {
 
   async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const viaSudo = opts.privileged === true && needsSudo(this.host);
-    const sent = remoteCommand(cmd, viaSudo);
+    const sent = remoteCommand(cmd, viaSudo, opts.stdin);
     const raw = await this.#session.exec(
       sent.line,
       sent.stdin,

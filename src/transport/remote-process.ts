@@ -13,7 +13,7 @@
  * session leader sshd created with setsid(), so its pid is the group every child inherits.
  * On timeout, a second command kills that group.
  */
-import { shScript, stdinScript } from '../core/shell.js';
+import { shScript, stdinScript, stdinScriptReading } from '../core/shell.js';
 
 /** Starts the marker line; a control character no real command prints at the start of stderr. */
 const MARK = '\x1efleet-pgid ';
@@ -40,12 +40,14 @@ export interface RemoteCommand {
 
 /**
  * How `cmd` is sent. `cmd` is shell text for sh; a `sh -c <quoted script>` line (the form the
- * engine builds) is sent as its script, so no second shell starts.
+ * engine builds) is sent as its script, so no second shell starts. `input`, when given, is what
+ * the script's commands read on stdin (else they read /dev/null).
  */
-export function remoteCommand(cmd: string, viaSudo: boolean): RemoteCommand {
+export function remoteCommand(cmd: string, viaSudo: boolean, input?: string | Buffer): RemoteCommand {
   const script = shScript(cmd) ?? cmd;
-  if (viaSudo) return { line: SUDO_LINE, stdin: stdinScript(script) };
-  return { line: PLAIN_LINE, stdin: stdinScript(`${ANNOUNCE}\n${script}`) };
+  const body = viaSudo ? script : `${ANNOUNCE}\n${script}`;
+  const stdin = input === undefined ? stdinScript(body) : stdinScriptReading(body, Buffer.from(input));
+  return { line: viaSudo ? SUDO_LINE : PLAIN_LINE, stdin };
 }
 
 /**

@@ -7,12 +7,14 @@ import type { HostSpec } from '../core/inventory/index.js';
 
 export type { HostSpec };
 
-/**
- * Options of one remote command. A command has no stdin of its own: the transport sends the
- * script there (the command line sshd sees stays short and fixed), and the script's commands
- * read /dev/null.
- */
+/** Options of one remote command. */
 export interface ExecOptions {
+  /**
+   * Bytes the command reads on stdin, exactly, then EOF; without it, it reads nothing. They
+   * travel inside the script the transport writes to the session's stdin (base64), never on a
+   * command line.
+   */
+  stdin?: string | Buffer;
   /** Overrides ConnectOptions.commandTimeoutMs for this command. */
   timeoutMs?: number;
   /** Run through `sudo -n sh -s` when the host has `become`. */

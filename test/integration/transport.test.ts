@@ -120,6 +120,19 @@ describe.sequential('transport against real sshd', () => {
     await t.close();
   });
 
+  it('delivers stdin byte for byte (binary, CRLF, no final newline, 1 MiB), plain and privileged', async () => {
+    const t = await connector().connect(spec(host(0), { become: true }));
+    const bytes = Buffer.concat([Buffer.from('a\r\nb\0c\xff'), randomBytes(1 << 20), Buffer.from('no newline')]);
+    const r = await t.exec('sha256sum | cut -d" " -f1; wc -c');
+    expect(r.stdout).toBe(`${createHash('sha256').update('').digest('hex')}\n0\n`);
+    for (const privileged of [false, true]) {
+      const r2 = await t.exec('sha256sum | cut -d" " -f1', { stdin: bytes, privileged });
+      expect(r2.stdout.trim()).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+    expect((await t.exec('cat', { stdin: 'x\r\ny' })).stdout).toBe('x\r\ny');
+    await t.close();
+  });
+
   it('each connect is a new login, so one host can hold a lifeline and a fresh session', async () => {
     const c = connector();
     const a = await c.connect(spec(host(0)));

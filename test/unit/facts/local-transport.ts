@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { remoteCommand, splitProcessMarker } from '../../../src/transport/remote-process.js';
-import type { ExecResult, HostSpec, Transport } from '../../../src/transport/types.js';
+import type { ExecOptions, ExecResult, HostSpec, Transport } from '../../../src/transport/types.js';
 
 export class LocalTransport implements Transport {
   readonly host: HostSpec;
@@ -19,9 +19,9 @@ export class LocalTransport implements Transport {
     this.#path = shellDir ? `${shellDir}:/usr/bin:/bin` : '/usr/bin:/bin';
   }
 
-  exec(command: string): Promise<ExecResult> {
+  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command);
-    const sent = remoteCommand(command, false);
+    const sent = remoteCommand(command, false, opts.stdin);
     return new Promise((resolve, reject) => {
       const child = spawn('sh', ['-c', sent.line], { env: { PATH: this.#path } });
       const out: Buffer[] = [];

@@ -38,8 +38,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
  * Runs a command the way sshd does: the login shell with `-c <line>`, as leader of a new session,
  * the script written to its stdin. `sh` names the host's sh.
  */
-function runLikeSshd(login: string, sh: string, cmd: string, viaSudo = false, sudoDir?: string) {
-  const sent = remoteCommand(cmd, viaSudo);
+function runLikeSshd(login: string, sh: string, cmd: string, viaSudo = false, sudoDir?: string, input?: Buffer) {
+  const sent = remoteCommand(cmd, viaSudo, input);
   const [program, ...pre] = (SHELLS[login] ?? OTHER_LOGIN_SHELLS[login])!;
   const path = [...(sudoDir ? [sudoDir] : []), shellDirs[sh], '/usr/bin', '/bin'].join(':');
   const child = spawn(program!, [...pre, '-c', sent.line], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: path, HOME: root } });
@@ -196,6 +196,22 @@ describe('remoteCommand: the script on stdin, a fixed command line', () => {
       { numRuns: 40 },
     );
   });
+
+  for (const sh of Object.keys(SHELLS)) {
+    it(`input for the command's stdin arrives byte for byte inside the script: binary, CRLF, no final newline, 1 MiB (sh ${sh}, plain and through sudo)`, async () => {
+      const input = Buffer.concat([Buffer.from('a\r\nb\0c\xff', 'latin1'), randomBytes(1 << 20), Buffer.from('no newline')]);
+      const digest = createHash('sha256').update(input).digest('hex');
+      for (const viaSudo of [false, true]) {
+        const child = runLikeSshd('bash', sh, 'sha256sum | cut -d" " -f1\nprintf "pid %s\\n" "$$"\nexit 3', viaSudo, fakeSudoDir, input);
+        const r = await collect(child);
+        expect(r.stdout).toBe(`${digest}\npid ${child.pid}\n`);
+        expect(splitProcessMarker(r.stderr)).toEqual({ pgid: child.pid, stderr: '' });
+        expect(r.code).toBe(3);
+      }
+      const empty = await collect(runLikeSshd('bash', sh, 'wc -c', false, undefined, Buffer.alloc(0)));
+      expect(empty.stdout.trim()).toBe('0');
+    });
+  }
 
   it('a script that does not parse runs none of its lines', async () => {
     const r = await collect(runLikeSshd('bash', 'dash', 'echo ran\nif then fi'));
