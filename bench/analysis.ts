@@ -12,7 +12,8 @@ import { runFleet } from '../src/engine/runner.js';
 import { gatherFacts, probeAfter } from '../src/facts/index.js';
 import type { Lab } from '../src/lab/index.js';
 import { Connector, type ExecOptions, type ExecResult, type Transport } from '../src/transport/index.js';
-import { withProcessMarker } from '../src/transport/remote-process.js';
+import { command as commandLine } from '../src/core/shell.js';
+import { remoteCommand } from '../src/transport/remote-process.js';
 import { FLEET_CLI } from './fleet.js';
 import { measure, otherJobsNow, type Cost } from './measure.js';
 import { ssh2FloorArgv } from './floors.js';
@@ -148,10 +149,12 @@ export function summariseProfile(dir: string, label: string): string[] {
 const secs = (x: number): string => (x / 1000).toFixed(2);
 
 /**
- * The facts probe exactly as fleet sends it to a lab host: a real `gatherFacts` over a real
- * connection, recording each command (wrapped in the process marker, as the connector sends
- * it; lab hosts log in as root, so nothing is wrapped in sudo). Facts that need a follow-up
- * round trip would show as a second command; the lab's Debian layout needs none.
+ * The facts probe as fleet sends it to a lab host: a real `gatherFacts` over a real connection,
+ * recording each command's script (with the process marker, as the connector sends it; lab
+ * hosts log in as root, so nothing goes through sudo). fleet writes that script to `sh -s` on
+ * stdin; the floor script only sends a command line, so it gets the same script as
+ * `sh -c <script>`: the same shell work. Facts that need a follow-up round trip would show as a
+ * second command; the lab's Debian layout needs none.
  */
 async function capturedProbe(policyPath: string, lab: Lab): Promise<string> {
   const { hosts } = await loadRun(policyPath, {}, 'root');
@@ -159,7 +162,7 @@ async function capturedProbe(policyPath: string, lab: Lab): Promise<string> {
   const sent: string[] = [];
   try {
     const t = await connector.connect(hosts[0] as (typeof hosts)[number]);
-    await gatherFacts(instrument(t, (run, cmd) => (sent.push(withProcessMarker(cmd)), run())));
+    await gatherFacts(instrument(t, (run, cmd) => (sent.push(commandLine('sh', '-c', remoteCommand(cmd, false).stdin)), run())));
   } finally {
     await connector.closeAll();
   }

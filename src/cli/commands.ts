@@ -99,6 +99,7 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
   const progress = await pickProgress(flags);
   const abort = new AbortController();
   const stopSignals = handleSignals(abort);
+  const bugs = containBugs();
   try {
     const report = await runFleet({
       command,
@@ -111,6 +112,7 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
       ...(flags.shard ? { shard: flags.shard } : {}),
       listener: progress.listener,
       signal: abort.signal,
+      onInternalError: bugs.report,
       contextFor: (host, step) => ({
         command,
         host,
@@ -134,10 +136,12 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
       const { summaryLine } = await import('../report/text.js');
       process.stderr.write(summaryLine(report) + '\n');
     }
-    return written || code === 130 ? code : 1;
+    if (code === 130) return code;
+    return written && bugs.count() === 0 ? code : 1;
   } finally {
     await reportFile?.discard();
     stopSignals();
+    bugs.stop();
     await connector.closeAll();
   }
 }
@@ -155,6 +159,32 @@ export async function writeReport(file: ReportFile, text: string): Promise<boole
     process.stdout.write(text);
     return false;
   }
+}
+
+/**
+ * While hosts are in flight, an error nobody awaits (a rejection without a handler, an exception
+ * thrown in an event handler) is a bug in fleet. Node's default would end the process there:
+ * exit 1, no report, hosts left mid-change. Instead it is printed, and the run goes on: every
+ * host still finishes or rolls back (each command has its timeout), the report is written, and
+ * the exit code is 1.
+ */
+function containBugs(): { report: (error: unknown) => void; count: () => number; stop: () => void } {
+  let count = 0;
+  const report = (error: unknown): void => {
+    count += 1;
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`fleet: internal error (a bug in fleet; the run goes on and the report will be written): ${text}\n`);
+  };
+  process.on('unhandledRejection', report);
+  process.on('uncaughtException', report);
+  return {
+    report,
+    count: () => count,
+    stop: () => {
+      process.off('unhandledRejection', report);
+      process.off('uncaughtException', report);
+    },
+  };
 }
 
 async function pickProgress(flags: RunFlags): Promise<Progress> {

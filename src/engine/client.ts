@@ -6,7 +6,7 @@
  * a value, and one user's failure never undoes another's file or the proven sshd change.
  */
 import type { ClientFilePlan } from '../core/clientPlan.js';
-import { quote } from '../core/shell.js';
+import { quote, stdinScript, stdinScriptReading, withHereDocument } from '../core/shell.js';
 import type { Transport } from '../transport/index.js';
 import { arg, has, inSh, parseMarkers, type Markers } from './scripts.js';
 import { parseEffective } from './sshdT.js';
@@ -20,12 +20,20 @@ export interface ClientWrite {
   backup: string | null;
 }
 
-/** Runs a script as the file's owner: `su` to the user from root, or directly when already them. */
+/**
+ * Runs a script as the file's owner: `su` to the user from root, or directly when already them.
+ * su's shell reads the script (and `stdin`, the new file's bytes) from a here-document, so
+ * neither is ever on a command line.
+ */
 async function runAs(t: Transport, file: ClientFilePlan, script: string, stdin?: string): Promise<Markers & { stdout: string; stderr: string }> {
   const user = file.owner.kind === 'user' ? file.owner.user : 'root';
   const asSelf = user === t.host.user && !t.host.become;
-  const cmd = asSelf || user === 'root' ? inSh(script) : `su -s /bin/sh ${quote(user)} -c ${quote(script)}`;
-  const res = await t.exec(cmd, { privileged: !asSelf, ...(stdin === undefined ? {} : { stdin }) });
+  if (asSelf || user === 'root') {
+    const res = await t.exec(inSh(script), { privileged: !asSelf, ...(stdin === undefined ? {} : { stdin }) });
+    return { ...parseMarkers(res.stdout), stdout: res.stdout, stderr: res.stderr };
+  }
+  const body = stdin === undefined ? stdinScript(script) : stdinScriptReading(script, Buffer.from(stdin));
+  const res = await t.exec(inSh(withHereDocument(`su -s /bin/sh ${quote(user)}`, body)), { privileged: true });
   return { ...parseMarkers(res.stdout), stdout: res.stdout, stderr: res.stderr };
 }
 

@@ -1,14 +1,16 @@
 /**
  * Runs one command over a fleet: `forks` hosts at once, apply in `serial` batches, no new
  * batch once failures pass `max_fail_percent`, and on Ctrl-C or SIGTERM nothing new starts
- * while hosts in flight finish or roll back. Every selected host ends with a result.
+ * while hosts in flight finish or roll back. Every selected host ends with a result, and the
+ * run always ends with a report: an error that escapes one host's work (a bug) becomes that
+ * host's INTERNAL failure, and a listener that throws costs neither a host nor the run.
  */
 import pLimit from 'p-limit';
 import type { HostSpec } from '../core/inventory/index.js';
 import type { Policy } from '../core/policy/index.js';
 import type { HostRunContext } from './context.js';
 import { runHost } from './host.js';
-import { summarize, type Command, type HostResult, type RunListener, type RunReport } from './types.js';
+import { summarize, type Command, type HostResult, type RunEvent, type RunListener, type RunReport } from './types.js';
 
 export interface FleetRunOptions {
   command: Command;
@@ -24,6 +26,8 @@ export interface FleetRunOptions {
   listener: RunListener;
   /** Aborted by Ctrl-C / SIGTERM: start nothing new. */
   signal: AbortSignal;
+  /** Told of a bug the run survived (a listener that threw); the CLI prints it and exits 1. */
+  onInternalError?(error: unknown): void;
 }
 
 export function batchSizes(total: number, serial: Policy['rollout']['serial']): number[] {
@@ -34,23 +38,44 @@ export function batchSizes(total: number, serial: Policy['rollout']['serial']): 
   return sizes;
 }
 
-function notStarted(host: HostSpec, code: 'SKIPPED' | 'INTERRUPTED', message: string): HostResult {
+function notStarted(host: HostSpec, code: 'SKIPPED' | 'INTERRUPTED' | 'INTERNAL', message: string): HostResult {
   return {
     name: host.name, address: host.address, status: 'failed', changes: [], effective: {}, explain: [], warnings: [],
     error: { code, message }, rolled_back: false, reloaded: false, duration_ms: 0,
   };
 }
 
+/** A host whose work threw past runHost, which turns every failure it knows into a result: a bug. */
+function internalFailure(host: HostSpec, error: unknown, durationMs: number): HostResult {
+  const message = error instanceof Error ? error.message : String(error);
+  return { ...notStarted(host, 'INTERNAL', `internal error (a bug in fleet): ${message}`), duration_ms: durationMs };
+}
+
 export async function runFleet(opts: FleetRunOptions): Promise<RunReport> {
   const startedAt = new Date();
   const limit = pLimit(Math.max(1, opts.forks));
   const results = new Map<string, HostResult>();
+  const notify = (event: RunEvent): void => {
+    try {
+      opts.listener(event);
+    } catch (error) {
+      opts.onInternalError?.(error);
+    }
+  };
   const finish = (r: HostResult): void => {
     results.set(r.name, r);
-    opts.listener({ type: 'host-done', result: r });
+    notify({ type: 'host-done', result: r });
   };
-  opts.listener({ type: 'start', command: opts.command, hosts: opts.hosts.map((h) => h.name) });
-  const onAbort = (): void => opts.listener({ type: 'interrupt', inFlight: limit.activeCount });
+  const work = async (host: HostSpec): Promise<HostResult> => {
+    const started = Date.now();
+    try {
+      return await runHost(opts.contextFor(host, (step) => notify({ type: 'step', host: host.name, step })));
+    } catch (error) {
+      return internalFailure(host, error, Date.now() - started);
+    }
+  };
+  notify({ type: 'start', command: opts.command, hosts: opts.hosts.map((h) => h.name) });
+  const onAbort = (): void => notify({ type: 'interrupt', inFlight: limit.activeCount });
   opts.signal.addEventListener('abort', onAbort, { once: true });
 
   // Reading is harmless, so plan and check take the whole fleet as one batch.
@@ -68,8 +93,7 @@ export async function runFleet(opts: FleetRunOptions): Promise<RunReport> {
       batch.map((host) =>
         limit(async () => {
           if (opts.signal.aborted) return finish(notStarted(host, 'INTERRUPTED', 'not started: the run was interrupted'));
-          const ctx = opts.contextFor(host, (step) => opts.listener({ type: 'step', host: host.name, step }));
-          finish(await runHost(ctx));
+          finish(await work(host));
         }),
       ),
     );
@@ -93,6 +117,6 @@ export async function runFleet(opts: FleetRunOptions): Promise<RunReport> {
     summary: summarize(hosts),
     hosts,
   };
-  opts.listener({ type: 'end', report });
+  notify({ type: 'end', report });
   return report;
 }

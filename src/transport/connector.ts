@@ -18,8 +18,8 @@ import { describeAttempt, type KeyAttempt } from './attempt.js';
 import { judgeAcross, knownTypesAcross } from './host-key-trust.js';
 import { certAuthoritiesFor, keyTypeOf } from './known-hosts.js';
 import { KnownHostsStore } from './known-hosts-store.js';
-import { privilegedCommand, sudoRefusal } from './privileged.js';
-import { killGroupCommand, splitProcessMarker, withProcessMarker } from './remote-process.js';
+import { needsSudo, sudoRefusal } from './privileged.js';
+import { killGroupCommand, remoteCommand, splitProcessMarker } from './remote-process.js';
 import { parsePrivateKey, SshSession, type AuthOption, type PrivateKey } from './node-ssh-session.js';
 import { OpenSshConnector } from './openssh-connector.js';
 import { chooseTransport, type TransportChoice } from './transport-choice.js';
@@ -449,15 +449,16 @@ class SshTransport implements Transport {
   }
 
   async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const line = opts.privileged ? privilegedCommand(cmd, this.host) : cmd;
+    const viaSudo = opts.privileged === true && needsSudo(this.host);
+    const sent = remoteCommand(cmd, viaSudo, opts.stdin);
     const raw = await this.#session.exec(
-      withProcessMarker(line),
-      opts.stdin,
+      sent.line,
+      sent.stdin,
       opts.timeoutMs ?? this.#defaultTimeoutMs,
-      (stderrSoFar) => this.#killGroup(stderrSoFar, line !== cmd),
+      (stderrSoFar) => this.#killGroup(stderrSoFar, viaSudo),
     );
     const result = { ...raw, stderr: splitProcessMarker(raw.stderr).stderr };
-    if (line !== cmd) {
+    if (viaSudo) {
       const refused = sudoRefusal(result, where(this.host));
       if (refused) throw refused;
     }
@@ -468,10 +469,9 @@ class SshTransport implements Transport {
   #killGroup(stderrSoFar: string, viaSudo: boolean): void {
     const { pgid } = splitProcessMarker(stderrSoFar);
     if (pgid === null || this.#session.closed) return;
-    const kill = killGroupCommand(pgid);
     // A command started through sudo runs as root: only root may kill it.
-    const line = viaSudo ? privilegedCommand(kill, this.host) : kill;
-    this.#session.exec(line, undefined, KILL_TIMEOUT_MS).catch(() => {});
+    const kill = remoteCommand(killGroupCommand(pgid), viaSudo);
+    this.#session.exec(kill.line, kill.stdin, KILL_TIMEOUT_MS).catch(() => {});
   }
 
   close(): Promise<void> {

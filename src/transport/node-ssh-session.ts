@@ -1,14 +1,14 @@
 /**
  * The one file that imports node-ssh: opens an authenticated SSH connection and runs
- * commands on it. Everything fleet-specific (known_hosts policy, jump hosts, sudo)
- * lives in the connector; this file only moves bytes.
+ * commands on it. Everything fleet-specific (known_hosts policy, jump hosts, sudo, how a
+ * script is sent) lives in the connector; this file only moves bytes.
  *
- * node-ssh opens the connection, runs commands and opens tunnels. Where fleet needs more than
- * its API gives (signalling a timed-out command, Nagle off, the socket's last word), it uses
- * the ssh2 Client that node-ssh exposes as `ssh.connection`.
+ * node-ssh opens the connection and its tunnels. Commands run on the ssh2 Client that node-ssh
+ * exposes as `ssh.connection` (node-ssh's execCommand buffers output without bound), as does
+ * what its API does not give (signalling a timed-out command, Nagle off, the socket's last word).
  */
 import { createRequire } from 'node:module';
-import { Readable, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { NodeSSH, SSHError, type Config } from 'node-ssh';
 import type { AnyAuthMethod, Client, ClientChannel, ParsedKey } from 'ssh2';
 import { FleetError } from '../core/errors.js';
@@ -19,11 +19,14 @@ import type { ExecResult } from './types.js';
 /** How long a polite disconnect may take before the socket is torn down. */
 const CLOSE_GRACE_MS = 2_000;
 
+const MIB = 1024 * 1024;
+
 /**
- * node-ssh adds an `error` listener per command until its channel opens; sshd's default
- * MaxSessions (10) plus our own listener would otherwise trip Node's leak warning.
+ * Output kept per command, stdout and stderr together. fleet's largest answer is the facts
+ * probe (every config file, `sshd -T`), far below this; a host that sends more is broken or
+ * hostile, and buffering it without bound once took a controller to 6.9 GB and a crash.
  */
-const MAX_CLIENT_LISTENERS = 32;
+export const MAX_OUTPUT_BYTES = 8 * MIB;
 
 /**
  * ssh2's key parser, from the ssh2 copy node-ssh itself loads: node-ssh has no key parser of
@@ -101,6 +104,8 @@ export class SshSession {
   #closed = false;
   #closeWaiters: (() => void)[] = [];
   #onClose: (() => void)[] = [];
+  /** Commands in flight, told when the connection goes (ssh2 does not always close their channels). */
+  #closeWatchers = new Set<() => void>();
 
   private constructor(ssh: NodeSSH, client: Client, where: string) {
     this.#ssh = ssh;
@@ -108,7 +113,7 @@ export class SshSession {
     this.#where = where;
     client.on('close', () => {
       this.#closed = true;
-      for (const f of [...this.#closeWaiters, ...this.#onClose]) f();
+      for (const f of [...this.#closeWatchers, ...this.#closeWaiters, ...this.#onClose]) f();
       this.#closeWaiters = [];
     });
   }
@@ -197,17 +202,21 @@ export class SshSession {
     if (client === null) throw new FleetError('CONNECTION_LOST', `${cfg.where}: connection closed right after login`);
     if (client !== early) client.on('error', () => {});
     disableNagle(client);
-    client.setMaxListeners(Math.max(client.getMaxListeners(), MAX_CLIENT_LISTENERS));
     return new SshSession(ssh, client, cfg.where);
   }
 
   /**
-   * Runs one command line. Stdin (possibly empty) is sent then closed, so nothing waits
-   * on a terminal. On timeout the remote process is signalled and the channel closed.
+   * Runs one command line with `stdin` written to it, then EOF, so nothing waits on a terminal.
+   * On timeout the remote process is signalled and the channel closed. Output beyond
+   * MAX_OUTPUT_BYTES ends the whole connection (OUTPUT_TOO_LARGE).
+   *
+   * This talks to ssh2 directly: node-ssh's execCommand keeps a second, unbounded copy of all
+   * output as strings and joins it in an event handler, where a huge answer throws past every
+   * caller and ends the process.
    */
   exec(
     cmd: string,
-    stdin: string | Buffer | undefined,
+    stdin: string,
     timeoutMs: number,
     onTimeout?: (stderrSoFar: string) => void,
   ): Promise<ExecResult> {
@@ -216,56 +225,84 @@ export class SshSession {
         reject(new FleetError('CONNECTION_LOST', `${this.#where}: connection is closed`));
         return;
       }
-      // Raw bytes, joined at the end: node-ssh decodes each chunk on its own, which would
-      // split a multi-byte character that straddles two chunks.
+      // Raw bytes, joined at the end: decoding each chunk on its own would split a multi-byte
+      // character that straddles two chunks.
       const out: Buffer[] = [];
       const errOut: Buffer[] = [];
+      let size = 0;
       let timer: NodeJS.Timeout | undefined;
-      let timedOut = false;
-      const input = stdinStream(stdin);
-      this.#ssh
-        .execCommand(cmd, {
-          ...(input !== undefined ? { stdin: input } : {}),
-          noTrim: true,
-          onStdout: (b) => out.push(b),
-          onStderr: (b) => errOut.push(b),
-          // The budget starts once the command runs, as it always has.
-          onChannel: (channel) => {
-            timer = setTimeout(() => {
-              timedOut = true;
-              killRemote(channel);
-              onTimeout?.(Buffer.concat(errOut).toString('utf8'));
-              channel.close();
-              // sshd keeps a session channel open until its process exits, so do not wait for
-              // the close: the caller gets its answer now, the channel goes when the process does.
-              reject(new FleetError('COMMAND_TIMEOUT', `${this.#where}: command did not finish within ${timeoutMs} ms`));
-            }, timeoutMs);
-          },
-        })
-        .then(
-          (res) => {
-            clearTimeout(timer);
-            if (timedOut) return;
-            // ssh2 reports every exit as a status or a signal; neither means the channel
-            // closed under the command.
-            if (res.code === null && res.signal === null) {
-              reject(new FleetError('CONNECTION_LOST', `${this.#where}: connection lost while a command was running`));
-              return;
-            }
-            resolve({
-              stdout: Buffer.concat(out).toString('utf8'),
-              stderr: Buffer.concat(errOut).toString('utf8'),
-              code: res.code,
-              signal: res.signal,
-            });
-          },
-          (err: Error) => {
-            clearTimeout(timer);
-            if (timedOut) return;
-            const code = this.#closed || !this.#ssh.isConnected() ? 'CONNECTION_LOST' : 'COMMAND_FAILED';
-            reject(new FleetError(code, `${this.#where}: cannot start command: ${err.message}`, { cause: err }));
-          },
-        );
+      let settled = false;
+      const settle = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#closeWatchers.delete(onLost);
+        try {
+          outcome();
+        } catch (error) {
+          reject(error);
+        }
+      };
+      const fail = (error: FleetError): void => settle(() => reject(error));
+      const onLost = (): void => fail(new FleetError('CONNECTION_LOST', `${this.#where}: connection lost while a command was running`));
+      this.#closeWatchers.add(onLost);
+      const keep = (into: Buffer[]) => (chunk: Buffer): void => {
+        if (settled) return;
+        size += chunk.length;
+        if (size <= MAX_OUTPUT_BYTES) {
+          into.push(chunk);
+          return;
+        }
+        out.length = 0;
+        errOut.length = 0;
+        fail(new FleetError('OUTPUT_TOO_LARGE', `${this.#where}: a command printed more than ${MAX_OUTPUT_BYTES / MIB} MiB (stdout and stderr together); fleet stopped reading and closed the connection`));
+        // A host that floods must cost the controller neither memory nor time: the connection
+        // goes at once (a polite channel close would wait on the flooding side).
+        this.#client.destroy();
+      };
+      const started = (err: Error | undefined, channel: ClientChannel): void => {
+        if (err) {
+          fail(new FleetError(this.#closed ? 'CONNECTION_LOST' : 'COMMAND_FAILED', `${this.#where}: cannot start command: ${err.message}`, { cause: err }));
+          return;
+        }
+        if (settled) {
+          channel.close();
+          return;
+        }
+        let exit: { code: number | null; signal: string | null } | null = null;
+        const broken = (e: Error): void => fail(new FleetError('CONNECTION_LOST', `${this.#where}: the command's channel failed: ${e.message}`, { cause: e }));
+        channel.on('error', broken);
+        channel.stderr.on('error', broken);
+        channel.on('data', keep(out));
+        channel.stderr.on('data', keep(errOut));
+        channel.on('exit', (code: number | null, signal?: string) => {
+          exit = { code: code ?? null, signal: signal ?? null };
+        });
+        channel.on('close', () => {
+          // ssh2 reports every exit as a status or a signal; neither means the channel closed
+          // under the command.
+          if (exit === null) return onLost();
+          const { code, signal } = exit;
+          settle(() => resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8'), code, signal }));
+        });
+        // The budget starts once the command runs, as it always has.
+        timer = setTimeout(() => {
+          const stderrSoFar = Buffer.concat(errOut).toString('utf8');
+          fail(new FleetError('COMMAND_TIMEOUT', `${this.#where}: command did not finish within ${timeoutMs} ms`));
+          killRemote(channel);
+          onTimeout?.(stderrSoFar);
+          // sshd keeps a session channel open until its process exits, so do not wait for
+          // the close: the caller gets its answer now, the channel goes when the process does.
+          channel.close();
+        }, timeoutMs);
+        channel.end(stdin);
+      };
+      try {
+        this.#client.exec(cmd, started);
+      } catch (err) {
+        // ssh2 throws when the socket is no longer writable.
+        fail(new FleetError('CONNECTION_LOST', `${this.#where}: cannot start command: ${(err as Error).message}`, { cause: err }));
+      }
     });
   }
 
@@ -315,13 +352,6 @@ export class SshSession {
 function fromNodeSsh(err: unknown): unknown {
   if (err instanceof SSHError && err.code === 'ETIMEDOUT') return new Error('connection closed before login completed');
   return err;
-}
-
-/** node-ssh writes a string itself but takes bytes only as a stream. */
-function stdinStream(stdin: string | Buffer | undefined): string | Readable | undefined {
-  if (stdin === undefined || typeof stdin === 'string') return stdin;
-  // One chunk, written whole (Readable.from of a bare Buffer would iterate its bytes).
-  return stdin.length === 0 ? undefined : Readable.from([stdin]);
 }
 
 function killRemote(stream: ClientChannel): void {

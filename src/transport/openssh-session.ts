@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { FleetError } from '../core/errors.js';
 import { checkArgs, classifySshFailure, masterArgs, muxArgs, READY_MARK, remoteVersion, type OpenSshTarget } from './openssh-options.js';
+import { MAX_OUTPUT_BYTES } from './node-ssh-session.js';
 import type { ExecResult } from './types.js';
 
 /** The OpenSSH client program, found on PATH like a user's `ssh`. */
@@ -108,8 +109,23 @@ export class OpenSshSession {
       const out: Buffer[] = [];
       const errOut: Buffer[] = [];
       let timedOut = false;
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => errOut.push(b));
+      let size = 0;
+      // The same cap as the ssh2 path: a host that floods fails alone, and its connection goes.
+      const keep = (into: Buffer[]) => (b: Buffer): void => {
+        if (timedOut) return;
+        size += b.length;
+        if (size <= MAX_OUTPUT_BYTES) {
+          into.push(b);
+          return;
+        }
+        timedOut = true;
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        void this.close();
+        reject(new FleetError('OUTPUT_TOO_LARGE', `${this.#where}: a command printed more than ${MAX_OUTPUT_BYTES / (1024 * 1024)} MiB (stdout and stderr together); fleet stopped reading and closed the connection`));
+      };
+      child.stdout.on('data', keep(out));
+      child.stderr.on('data', keep(errOut));
       child.stdin.on('error', () => {});
       child.stdin.end(stdin ?? '');
       const timer = setTimeout(() => {

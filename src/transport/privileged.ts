@@ -1,19 +1,17 @@
 /**
- * Privilege escalation for commands that need root: `sudo -n sh -c <quoted>`.
- * `-n` makes sudo fail at once instead of waiting for a password nobody will type.
+ * Privilege escalation for commands that need root: `sudo -n`, with the script on stdin (see
+ * remote-process.ts). `-n` makes sudo fail at once instead of waiting for a password nobody
+ * will type.
  */
 import { FleetError } from '../core/errors.js';
-import { command, shScript } from '../core/shell.js';
 import type { ExecResult, HostSpec } from './types.js';
 
 /**
- * The command line to send. Root needs no sudo, and not requiring it lets fleet manage
- * minimal images that do not ship sudo at all.
+ * Whether a privileged command goes through sudo. Root needs no sudo, and not requiring it lets
+ * fleet manage minimal images that do not ship sudo at all.
  */
-export function privilegedCommand(cmd: string, host: Pick<HostSpec, 'become' | 'user'>): string {
-  if (!host.become || host.user === 'root') return cmd;
-  // `sh -c <script>` runs its script in sudo's own shell: one shell fewer.
-  return command('sudo', '-n', 'sh', '-c', shScript(cmd) ?? cmd);
+export function needsSudo(host: Pick<HostSpec, 'become' | 'user'>): boolean {
+  return host.become && host.user !== 'root';
 }
 
 /**

@@ -9,11 +9,15 @@ export type { HostSpec };
 
 /** Options of one remote command. */
 export interface ExecOptions {
-  /** Bytes written to the command's stdin, then EOF. */
+  /**
+   * Bytes the command reads on stdin, exactly, then EOF; without it, it reads nothing. They
+   * travel inside the script the transport writes to the session's stdin (base64), never on a
+   * command line.
+   */
   stdin?: string | Buffer;
   /** Overrides ConnectOptions.commandTimeoutMs for this command. */
   timeoutMs?: number;
-  /** Run through `sudo -n sh -c <quoted>` when the host has `become`. */
+  /** Run through `sudo -n sh -s` when the host has `become`. */
   privileged?: boolean;
 }
 
@@ -31,8 +35,10 @@ export interface ExecResult {
 export interface Transport {
   readonly host: HostSpec;
   /**
-   * Runs a shell command line. Rejects with FleetError COMMAND_TIMEOUT, CONNECTION_LOST or
-   * SUDO_PASSWORD_REQUIRED; resolves with the exit status otherwise.
+   * Runs shell text in the host's `sh` (a `sh -c <quoted script>` line runs as its script).
+   * Rejects with FleetError COMMAND_TIMEOUT, CONNECTION_LOST, SUDO_PASSWORD_REQUIRED or
+   * OUTPUT_TOO_LARGE (the command printed more than the transport keeps; the connection is
+   * then closed); resolves with the exit status otherwise.
    */
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 /**
  * The SSH transport against real OpenSSH servers (src/lab): host-key policy, auth,
- * error classification, timeouts, exact stdin, and jump-host connection sharing.
+ * error classification, timeouts, scripts sent on stdin, and jump-host connection sharing.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostSpec } from '../../src/core/inventory/index.js';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
+import { quote } from '../../src/core/shell.js';
 import { Connector, type ConnectOptions, type Transport } from '../../src/transport/index.js';
 
 let lab: Lab;
@@ -93,13 +94,41 @@ describe.sequential('transport against real sshd', () => {
     expect(t.closed).toBe(true);
   });
 
-  it('delivers stdin byte for byte (binary, CRLF, no final newline, 1 MiB)', async () => {
+  it('scripts travel on stdin: a 3 MiB script arrives whole, and a command reading stdin reads nothing and eats none of it', async () => {
     const t = await connector().connect(spec(host(0)));
+    const bytes = randomBytes(9 * 256 * 1024);
+    const lines = bytes.toString('base64').match(/.{1,76}/g)!;
+    const half = Math.ceil(lines.length / 2);
+    const script = [
+      "base64 -d <<'END' > /tmp/fleet-stdin-test",
+      ...lines.slice(0, half),
+      'END',
+      'printf "cat:[%s]\\n" "$(cat)"',
+      'x=unset; read -r x; printf "read:[%s]\\n" "$x"',
+      "base64 -d <<'END' >> /tmp/fleet-stdin-test",
+      ...lines.slice(half),
+      'END',
+      'sha256sum < /tmp/fleet-stdin-test | cut -d" " -f1; rm -f /tmp/fleet-stdin-test',
+    ].join('\n');
+    expect(script.length).toBeGreaterThan(3 << 20);
+    for (const cmd of [script, `sh -c ${quote(script)}`]) {
+      const r = await t.exec(cmd);
+      expect(r).toMatchObject({ stdout: `cat:[]\nread:[]\n${createHash('sha256').update(bytes).digest('hex')}\n`, code: 0 });
+    }
+    // Output keeps its exact bytes too: binary, CRLF, no final newline.
+    expect((await t.exec("printf 'x\\r\\ny\\0z'")).stdout).toBe('x\r\ny\0z');
+    await t.close();
+  });
+
+  it('delivers stdin byte for byte (binary, CRLF, no final newline, 1 MiB), plain and privileged', async () => {
+    const t = await connector().connect(spec(host(0), { become: true }));
     const bytes = Buffer.concat([Buffer.from('a\r\nb\0c\xff'), randomBytes(1 << 20), Buffer.from('no newline')]);
     const r = await t.exec('sha256sum | cut -d" " -f1; wc -c');
     expect(r.stdout).toBe(`${createHash('sha256').update('').digest('hex')}\n0\n`);
-    const r2 = await t.exec('sha256sum | cut -d" " -f1', { stdin: bytes });
-    expect(r2.stdout.trim()).toBe(createHash('sha256').update(bytes).digest('hex'));
+    for (const privileged of [false, true]) {
+      const r2 = await t.exec('sha256sum | cut -d" " -f1', { stdin: bytes, privileged });
+      expect(r2.stdout.trim()).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
     expect((await t.exec('cat', { stdin: 'x\r\ny' })).stdout).toBe('x\r\ny');
     await t.close();
   });

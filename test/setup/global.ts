@@ -3,7 +3,8 @@
  * it with apt-get on a fresh Debian machine, so `npm test` needs nothing else. OpenSSH (server
  * and client) for the real-sshd lab; busybox and sudo for the facts script's busybox-sh case
  * and the `become` (sudo -n) cases; the Prometheus client's parser for the OpenMetrics report; ansible-core
- * for ansible-inventory, the oracle of the inventory tests.
+ * for ansible-inventory, the oracle of the inventory tests; zsh and fish as login shells that are not sh
+ * (the transport's fixed command line must run in them).
  */
 import { spawnSync } from 'node:child_process';
 import { ensureOpenSshServer } from '../../src/lab/index.js';
@@ -14,6 +15,8 @@ const TEST_PACKAGES: Record<string, string> = {
   // The reference OpenMetrics parser, for the report format's tests.
   'python3-prometheus-client': '/usr/lib/python3/dist-packages/prometheus_client/openmetrics/parser.py',
   'ansible-core': '/usr/bin/ansible-inventory',
+  zsh: '/usr/bin/zsh',
+  fish: '/usr/bin/fish',
 };
 
 function has(path: string): boolean {

@@ -1,9 +1,11 @@
 /**
  * A Transport that runs commands in a local shell instead of over SSH, so the facts probe
- * is exercised by real dash/bash/busybox and a real sshd binary without a network.
- * `shellDir` is put first on PATH: a directory whose `sh` is the shell under test.
+ * is exercised by real dash/bash/busybox and a real sshd binary without a network. Each
+ * command is sent as the SSH transport sends it: its fixed line run by a shell, the script
+ * on stdin. `shellDir` is put first on PATH: a directory whose `sh` is the shell under test.
  */
 import { spawn } from 'node:child_process';
+import { remoteCommand, splitProcessMarker } from '../../../src/transport/remote-process.js';
 import type { ExecOptions, ExecResult, HostSpec, Transport } from '../../../src/transport/types.js';
 
 export class LocalTransport implements Transport {
@@ -19,17 +21,18 @@ export class LocalTransport implements Transport {
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command);
+    const sent = remoteCommand(command, false, opts.stdin);
     return new Promise((resolve, reject) => {
-      const child = spawn('sh', ['-c', command], { env: { PATH: this.#path } });
+      const child = spawn('sh', ['-c', sent.line], { env: { PATH: this.#path } });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', reject);
       child.on('close', (code, signal) =>
-        resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code, signal }),
+        resolve({ stdout: Buffer.concat(out).toString(), stderr: splitProcessMarker(Buffer.concat(err).toString()).stderr, code, signal }),
       );
-      child.stdin.end(opts.stdin);
+      child.stdin.end(sent.stdin);
     });
   }
 
