@@ -66,8 +66,9 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
     commandTimeoutMs: flags.commandTimeout * 1000,
   });
 
-  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const lockOwner = `${runId} ${hostname()} ${process.pid} ${Math.floor(Date.now() / 1000)}`;
+  // A random id names the run's lock (compared on the host), temp files and stage folders.
+  const runId = randomBytes(8).toString('hex');
+  const lockOwner = `${runId} ${hostname()} ${process.pid}`;
   const progress = await pickProgress(flags);
   const abort = new AbortController();
   const stopSignals = handleSignals(abort);
@@ -92,6 +93,7 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
         probeAfter,
         runId,
         lockOwner,
+        lockLeaseSeconds: lockLease(flags.commandTimeout),
         ownerAlive,
         now: () => new Date(),
         step,
@@ -141,7 +143,18 @@ function handleSignals(abort: AbortController): () => void {
   };
 }
 
-/** A lock owner line is `<runId> <controller host> <pid> <epoch>`; a lock of a dead local process is stale. */
+/**
+ * Seconds a host's lock stays this run's without renewal (renewed every third of it): at least
+ * a minute, and twice a remote command's timeout, so a slow host never loses a live run's lock.
+ */
+export function lockLease(commandTimeoutSeconds: number): number {
+  return Math.max(60, 2 * commandTimeoutSeconds);
+}
+
+/**
+ * A lock owner line is `<runId> <controller host> <pid>`: a lock of this machine's own fleet
+ * whose process is gone is stale at once (the lease covers every other controller).
+ */
 export function ownerAlive(owner: string): boolean {
   const [, host, pid] = owner.split(' ');
   if (host !== hostname() || pid === undefined) return true;

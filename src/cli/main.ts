@@ -84,6 +84,31 @@ export function buildProgram(): Command {
   }
 
   program
+    .command('unlock')
+    .description("recover the locks a dead run left on the policy's hosts, before their lease lapses: only a lock of run --lock-id is touched, its half-done change restored (exit 0 none left, 1 otherwise)")
+    .argument('<policy>', 'policy file (YAML)')
+    .requiredOption('--lock-id <id>', 'the run id a LOCKED message names')
+    .option('-i, --inventory <file>', "inventory file; overrides the policy's `inventory`")
+    .option('-l, --limit <pattern>', "further limit the hosts (Ansible pattern, intersected with the policy's `hosts`)")
+    .option('-f, --forks <n>', 'hosts worked on at once (default: policy rollout.forks, else 50)', positiveInt('--forks'))
+    .option('--known-hosts <file>', 'known_hosts file host keys are checked against (default: ~/.ssh/known_hosts)')
+    .option('--identity <file>', 'private key to log in with (overrides the inventory)')
+    .option('-u, --user <user>', 'remote user (overrides the inventory)')
+    .option('--timeout <seconds>', 'connect timeout per host', positiveInt('--timeout'), 10)
+    .option('--command-timeout <seconds>', 'timeout of each remote command', positiveInt('--command-timeout'), 60)
+    .action(async (policy: string, opts: Record<string, unknown>) => {
+      const [{ unlockCommand }, { ConfigError, FleetError, formatDiagnostic }] = await Promise.all([import('./unlock.js'), import('../core/errors.js')]);
+      try {
+        process.exitCode = await unlockCommand(policy, opts as never);
+      } catch (error) {
+        if (error instanceof ConfigError) for (const d of error.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+        else if (error instanceof FleetError) process.stderr.write(`fleet: ${error.message}\n`);
+        else throw error;
+        process.exitCode = 1;
+      }
+    });
+
+  program
     .command('report')
     .description('work with saved JSON reports')
     .command('merge')

@@ -19,8 +19,10 @@ export interface HostRunContext {
   probeAfter(t: Transport, guard: string): Promise<GuardedProbe>;
   /** Unique per run; names temp files and the lock's owner. */
   runId: string;
-  /** `<runId> <controller host> <controller pid> <epoch s>`: written into the host's lock. */
+  /** `<runId> <controller host> <controller pid>`: written into the host's lock; the random run id is what is compared. */
   lockOwner: string;
+  /** How long a lock stays this run's without renewal; the running apply renews it every third of that. */
+  lockLeaseSeconds: number;
   /** True when this controller's process `pid` is alive (a lock left by a dead fleet is stale). */
   ownerAlive(owner: string): boolean;
   now(): Date;
