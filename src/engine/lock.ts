@@ -86,7 +86,7 @@ export async function recoverStaleLock(ctx: LockContext, t: Transport, lock: Hel
     throw new FleetError('LOCKED', `the lock of run ${lock.runId} changed hands while this run was about to recover it (another run is recovering or holds it); it was left alone`);
   }
   const why = leaseMustHaveLapsed ? 'its lease had lapsed' : 'its controller process is gone or `fleet unlock` named it';
-  const abandon = S.abandonScript(lock.runId, ctx.lockOwner);
+  const abandon = S.abandonScript(ctx.lockOwner);
   if (lock.state !== 'committed' && lock.state !== 'restored') {
     await t.exec(S.inSh(abandon), { privileged: true });
     return { note: `found the lock of interrupted run ${lock.runId} (state ${lock.state || 'none'}; ${why}): nothing was half-done, lock removed`, reloaded: false };

@@ -115,6 +115,10 @@ export function takeoverScript(deadRunId: string, owner: string, leaseSeconds: n
       : []),
     `printf '%s\\n' ${quote(owner)} > ${L}/owner.new && mv -f ${L}/owner.new ${L}/owner && ${setLease(leaseSeconds)} || { rmdir ${T}; echo ${MARK}lock-busy; exit 0; }`,
     `rmdir ${T}`,
+    // The dead run's staging folders go now (their `trap` cleanup never ran if its shell was
+    // killed): the lock no longer names that run. A run id is [0-9a-z] (see the CLI); anything
+    // else read from a host is not used in a glob.
+    ...(/^[0-9a-z]+$/.test(deadRunId) ? [`rm -rf /tmp/fleet-stage-${deadRunId}-*`] : []),
     `echo ${MARK}lock-taken`,
   ].join('\n');
 }
@@ -402,22 +406,19 @@ export function restoreScript(sshdBinary: string, main: string, owner: string, s
 
 /**
  * Drops what a dead run left besides its restored files, then the lock (ours by now, see
- * `takeoverScript`): its backups when its state says no live file changed, the candidates its
- * `temps` list names, and its staging folders under /tmp (their `trap` cleanup never ran if
- * the shell was killed).
+ * `takeoverScript`): its backups when its state says no live file changed, and the candidates
+ * its `temps` list names.
  */
-export function abandonScript(deadRunId: string, owner: string): string {
-  const lines = [
+export function abandonScript(owner: string): string {
+  return [
     DROP_FNS,
     unlockFn(owner),
     `s=''; { read -r s < ${L}/state; } 2>/dev/null`,
     'case $s in committed|restored) ;; *) drop_backups ;; esac',
     'drop_temps',
-  ];
-  // A run id is [0-9a-z] (see the CLI); anything else read from a host is not used in a glob.
-  if (/^[0-9a-z]+$/.test(deadRunId)) lines.push(`rm -rf /tmp/fleet-stage-${deadRunId}-*`);
-  lines.push('unlock_ours', `echo ${MARK}abandoned`);
-  return lines.join('\n');
+    'unlock_ours',
+    `echo ${MARK}abandoned`,
+  ].join('\n');
 }
 
 /** After a proven apply: mark the journal done, prune old backups, drop the lock. */
