@@ -307,7 +307,8 @@ async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, 
     const untouched = S.has(committed, 'untouched');
     const said = (committed.sections.get('sshd-t') ?? committed.stderr).trim();
     const code = failed || 'WRITE_FAILED';
-    if (!restored) throw new StepFailure('ROLLBACK_FAILED', `${code}: ${said}; restoring the files failed too, the lock and its journal stay for the next run`);
+    // The commit's own restore failed: try it once more over the lifeline before giving up.
+    if (!restored) await rollback(ctx, t, facts, result, hold, false, code, `${said || 'the change could not be committed'}; the commit's own restore failed`);
     const outcome = untouched ? 'no live file had been changed' : 'every file was restored';
     throw new StepFailure(code, `${code === 'VERIFY_FAILED' ? 'sshd -t rejects the live config after the rename' : 'the change could not be committed'}: ${said || 'no message'}; ${outcome}`, !untouched);
   }
@@ -394,6 +395,19 @@ export async function proveLogin(ctx: HostRunContext, script?: string): Promise<
 }
 
 /**
+ * Restarts sshd through its service manager, then proves a login: `failure` is null when
+ * logins work again, else what to add to the report (nothing to try without a service manager).
+ */
+async function restartSshd(ctx: HostRunContext, t: Transport, facts: HostFacts): Promise<{ failure: string | null }> {
+  const restart = facts.reload.restart;
+  if (restart === undefined) return { failure: `; no service manager to restart sshd with (${facts.reload.kind} reload)` };
+  const res = await t.exec(S.inSh(restart), { privileged: true }).catch((e: unknown) => ({ code: null, stderr: describe(e).message }));
+  const login = (await proveLogin(ctx)).failure;
+  if (login === null) return { failure: null };
+  return { failure: `; \`${restart}\` exited ${res.code ?? 'abnormally'}${res.stderr.trim() ? ` (${res.stderr.trim()})` : ''} and ${login}` };
+}
+
+/**
  * Restores every file over the lifeline; reloads and proves a login again when sshd had been
  * reloaded (or may have been: `stopCommit`, after a commit round trip that gave no answer,
  * first stops that script on the host; if it had not renamed anything yet, its lock is
@@ -418,6 +432,16 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
     hold.released = true;
     throw new StepFailure(code, `${reason}; no live file had been changed`);
   }
+  if (S.has(restored, 'restore-failed')) {
+    // Copying back can fail for a passing reason (an I/O error, a file busy): once more, while
+    // the lifeline stands, before the host is left to the next run.
+    try {
+      restored = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner));
+    } catch (error) {
+      throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed, and the lifeline failed during a second one (${describe(error).message}), the lock and its journal stay for the next run`);
+    }
+    if (S.has(restored, 'restored')) reason += '; the first restore failed, a second one held';
+  }
   if (!S.has(restored, 'restored') || S.has(restored, 'restored-invalid')) {
     throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed: ${restored.stdout.trim()}`);
   }
@@ -429,7 +453,10 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
     const login = (await proveLogin(ctx)).failure;
     if (login !== null) {
       const why = again.code === 0 ? login : `the reload exited ${again.code ?? 'abnormally'} (${again.stderr.trim()}) and ${login}`;
-      throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; files restored, but sshd does not accept logins: ${why}`, true);
+      // The last resort while the lifeline still stands: the service manager's restart.
+      const restart = await restartSshd(ctx, t, facts);
+      if (restart.failure !== null) throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; files restored, but sshd does not accept logins: ${why}${restart.failure}`, true);
+      reason += `; after the restore the reload did not bring logins back (${why}), \`${facts.reload.restart}\` did`;
     }
     if (again.code !== 0) reason += `; the reload after the restore exited ${again.code ?? 'abnormally'} (${again.stderr.trim()}), but sshd accepts logins`;
   }

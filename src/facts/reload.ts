@@ -20,8 +20,13 @@
  */
 import { command, quote } from '../core/shell.js';
 
-/** How the apply engine reloads sshd: an exact shell command line, and where it came from. */
-export type ReloadMethod = { kind: 'systemd' | 'openrc' | 'sysv' | 'signal' | 'custom'; command: string };
+/**
+ * How the apply engine reloads sshd: an exact shell command line, and where it came from.
+ * `restart`: the service manager's restart, the last resort of a rollback whose reload did not
+ * bring logins back (systemd, OpenRC and SysV keep running sessions on a restart of sshd); none
+ * for a signal or an inventory command, where fleet cannot know how sshd was started.
+ */
+export type ReloadMethod = { kind: 'systemd' | 'openrc' | 'sysv' | 'signal' | 'custom'; command: string; restart?: string };
 
 /** A systemd unit as `systemctl show -p Id -p LoadState -p ActiveState` describes it. */
 export interface UnitState {
@@ -52,20 +57,18 @@ export function chooseReload(probes: ReloadProbes, pidFile: string, custom: stri
     // Only a running unit: `systemctl reload` of a loaded but inactive one (sshd started some
     // other way, or Ubuntu's ssh.socket set-ups before their first start) fails or does nothing.
     const unit = probes.units.find((u) => u.loadState === 'loaded' && u.activeState === 'active');
-    if (unit) return { kind: 'systemd', command: command('systemctl', 'reload', unit.id || unit.asked) };
+    if (unit) return { kind: 'systemd', command: command('systemctl', 'reload', unit.id || unit.asked), restart: command('systemctl', 'restart', unit.id || unit.asked) };
   }
   if (probes.openrc) {
     const name = probes.initScripts.includes('sshd') || !probes.initScripts.includes('ssh') ? 'sshd' : 'ssh';
-    return { kind: 'openrc', command: command('rc-service', name, 'reload') };
+    return { kind: 'openrc', command: command('rc-service', name, 'reload'), restart: command('rc-service', name, 'restart') };
   }
   const signal: ReloadMethod = { kind: 'signal', command: signalCommand(pidFile) };
   if (probes.pidAlive) return signal;
   const script = probes.initScripts[0];
   if (script !== undefined) {
-    return {
-      kind: 'sysv',
-      command: probes.serviceCommand ? command('service', script, 'reload') : command(`/etc/init.d/${script}`, 'reload'),
-    };
+    const sysv = (verb: string): string => (probes.serviceCommand ? command('service', script, verb) : command(`/etc/init.d/${script}`, verb));
+    return { kind: 'sysv', command: sysv('reload'), restart: sysv('restart') };
   }
   return signal;
 }

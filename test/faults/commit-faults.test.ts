@@ -6,20 +6,20 @@
  * normal apply must converge it.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
 import { backupsInside, configKind, configSnapshot, health, inventoryFor, runFlags, sleep, writePolicy } from '../helpers/faults.js';
-import { hostScript, pauseCommand, pausePoint, waitSessionsGone } from '../helpers/inject.js';
+import { hostScript, pauseCommand, pausePoint, waitSessionsGone, wrapProgram } from '../helpers/inject.js';
 import { listenerSockets } from '../helpers/listener.js';
 
 const WANT = { ClientAliveInterval: 471, ClientAliveCountMax: 17 };
 let lab: Lab;
 
 beforeAll(async () => {
-  lab = await startLab({ count: 3, namePrefix: 'cf', shapes: ['debian12'] });
+  lab = await startLab({ count: 5, namePrefix: 'cf', shapes: ['debian12'] });
 }, 120_000);
 afterAll(async () => {
   await lab?.stop();
@@ -113,6 +113,76 @@ describe.sequential('faults in the commit round trip', () => {
     } finally {
       writeFileSync(pidFile, real);
       other.kill('SIGKILL');
+    }
+    await expectClean(h);
+  }, 120_000);
+
+  it('a rollback whose reload leaves sshd deaf: the unit is restarted over the lifeline before fleet gives up, and logins work again', async () => {
+    const h = lab.hosts[3]!;
+    const before = configSnapshot(h);
+    // systemd as the host's init (a fake systemctl in this host only): its reload leaves the
+    // listener frozen, as a wedged daemon would be; only a restart brings it back.
+    mkdirSync(join(h.dir, 'run', 'systemd', 'system'), { recursive: true });
+    const undo = await wrapProgram(
+      lab,
+      h,
+      '/usr/bin/systemctl',
+      [
+        'case "$1" in',
+        "  show) printf 'Id=ssh.service\\nLoadState=loaded\\nActiveState=active\\n\\nId=ssh.service\\nLoadState=loaded\\nActiveState=active\\n' ;;",
+        '  reload) kill -STOP "$(cat /run/sshd.pid)" ;;',
+        '  restart) p=$(cat /run/sshd.pid); kill -CONT "$p"; kill -HUP "$p" ;;',
+        '  *) exit 1 ;;',
+        'esac',
+      ].join('\n'),
+    );
+    try {
+      const run = await fleet(['apply', writePolicy(lab.dir, 'deaf', inventoryFor(lab, [h]), WANT), ...runFlags(lab), '--timeout', '2']);
+      const r = jsonReport(run).hosts[0]!;
+      expect(run.code).toBe(1);
+      expect([r.status, r.error?.code, r.rolled_back], r.error?.message).toEqual(['failed', 'LOGIN_FAILED', true]);
+      expect(r.error?.message).toMatch(/the reload did not bring logins back .*`systemctl restart ssh.service` did; rolled back and reloaded/);
+      expect(configSnapshot(h), 'the old config, byte for byte').toEqual(before);
+    } finally {
+      process.kill(lab.pid(h), 'SIGCONT');
+      await undo();
+      rmSync(join(h.dir, 'run', 'systemd'), { recursive: true, force: true });
+    }
+    await expectClean(h);
+  }, 180_000);
+
+  it('the restore fails once: it is tried again over the lifeline before fleet gives up, and the host is rolled back', async () => {
+    const h = lab.hosts[4]!;
+    const before = configSnapshot(h);
+    // The live config does not show the promised value after the rename (VERIFY_FAILED: a
+    // rollback), and the first copy back from a backup fails (a passing I/O error).
+    const stale = hostScript(
+      h,
+      'stale-sshd',
+      [
+        'f=/etc/ssh/sshd_config; prev=',
+        'for a; do [ "$prev" = -f ] && f=$a; prev=$a; done',
+        'case " $* " in *" -T "*)',
+        `  if [ "$f" = /etc/ssh/sshd_config ]; then /usr/sbin/sshd "$@" | sed 's/^clientaliveinterval ${WANT.ClientAliveInterval}$/clientaliveinterval 0/'; exit $?; fi;;`,
+        'esac',
+        'exec /usr/sbin/sshd "$@"',
+      ].join('\n'),
+    );
+    const undo = await wrapProgram(
+      lab,
+      h,
+      '/usr/bin/cp',
+      ['for last; do :; done', 'case "$last" in *.fleet-restore) if [ ! -e /run/fault-cp-once ]; then : > /run/fault-cp-once; echo "cp: error writing \'$last\': Input/output error" >&2; exit 1; fi;; esac', 'exec "$REAL" "$@"'].join('\n'),
+    );
+    try {
+      const run = await fleet(['apply', writePolicy(lab.dir, 'restore-twice', inventoryFor(lab, [h], () => ({ sshd_binary: stale })), WANT), ...runFlags(lab)]);
+      const r = jsonReport(run).hosts[0]!;
+      expect(run.code).toBe(1);
+      expect([r.status, r.error?.code, r.rolled_back, r.reloaded], r.error?.message).toEqual(['failed', 'VERIFY_FAILED', true, false]);
+      expect(r.error?.message).toMatch(/the first restore failed, a second one held; rolled back$/);
+      expect(configSnapshot(h), 'the old config, byte for byte').toEqual(before);
+    } finally {
+      await undo();
     }
     await expectClean(h);
   }, 120_000);

@@ -24,7 +24,7 @@ describe('chooseReload', () => {
       pidAlive: true,
       units: [unit('ssh.service', 'ssh.service', 'loaded', 'active'), unit('sshd.service', 'ssh.service', 'loaded', 'active')],
     };
-    expect(chooseReload(probes, '/run/sshd.pid', undefined)).toEqual({ kind: 'systemd', command: 'systemctl reload ssh.service' });
+    expect(chooseReload(probes, '/run/sshd.pid', undefined)).toEqual({ kind: 'systemd', command: 'systemctl reload ssh.service', restart: 'systemctl restart ssh.service' });
   });
 
   it('systemd on RHEL: only sshd.service exists', () => {
@@ -55,6 +55,7 @@ describe('chooseReload', () => {
     expect(chooseReload({ ...none, openrc: true, initScripts: ['sshd'] }, '/run/sshd.pid', undefined)).toEqual({
       kind: 'openrc',
       command: 'rc-service sshd reload',
+      restart: 'rc-service sshd restart',
     });
   });
 
@@ -67,6 +68,7 @@ describe('chooseReload', () => {
     expect(chooseReload({ ...none, initScripts: ['ssh'], serviceCommand: true }, '/run/sshd.pid', undefined)).toEqual({
       kind: 'sysv',
       command: 'service ssh reload',
+      restart: 'service ssh restart',
     });
     expect(chooseReload({ ...none, initScripts: ['sshd'] }, '/run/sshd.pid', undefined).command).toBe('/etc/init.d/sshd reload');
   });
