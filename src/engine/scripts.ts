@@ -24,22 +24,33 @@ export function inSh(script: string): string {
 
 /**
  * The lock's files: `owner` (`<run id> <controller> <pid>`, the run id random and the only part
- * compared), `lease` (epoch seconds, on the host's own clock, after which any controller may
- * recover the lock), `pid` (the shell of the commit script, so a rescue can stop it), `state`
+ * compared), `lease` (its length in seconds; its mtime, on the host's own clock, is when it was
+ * last renewed: once the length has passed since, any controller may recover the lock), `pid` (the shell of the commit script, so a rescue can stop it), `state`
  * and `journal` (see `commitScript`), `temps` (candidates written beside their targets).
  */
 const L = quote(LOCK_DIR);
 
+/**
+ * Sets `left` to the seconds of lease a held lock has left, by the host's clock: the lease file
+ * holds its length and its mtime says when it was last renewed. A lock without one (a run
+ * killed between its mkdir and its first writes) ages from the folder's own time with
+ * `leaseSeconds`. `stat` and `date` fork, but only on a host where a lock exists.
+ */
+function leaseLeft(leaseSeconds: number): string {
+  return [
+    `len=''; { read -r len < ${L}/lease; } 2>/dev/null`,
+    `case $len in ''|*[!0-9]*) len=${leaseSeconds}; at=$(stat -c %Y ${L} 2>/dev/null) ;; *) at=$(stat -c %Y ${L}/lease 2>/dev/null) ;; esac`,
+    `left=''; case $at in ''|*[!0-9]*) ;; *) left=$((at + len - $(date +%s))) ;; esac`,
+  ].join('\n');
+}
+
 /** Prints what a held lock says (owner, state, seconds of lease left), for the engine to decide. */
 function lockReport(leaseSeconds: number): string {
-  // A lock without a lease file (a run killed between mkdir and its first writes) ages from the
-  // folder's own time: `stat` forks, but only on a host where a lock exists.
   return [
     `echo ${MARK}lock-held; cat ${L}/owner 2>/dev/null; echo`,
     `echo ${MARK}state; cat ${L}/state 2>/dev/null; echo`,
-    `e=''; { read -r e < ${L}/lease; } 2>/dev/null`,
-    `case $e in ''|*[!0-9]*) e=$(stat -c %Y ${L} 2>/dev/null) && e=$((e + ${leaseSeconds})) ;; esac`,
-    `case $e in ''|*[!0-9]*) ;; *) echo "${MARK}lease-left $((e - $(date +%s)))" ;; esac`,
+    leaseLeft(leaseSeconds),
+    `[ -z "$left" ] || echo "${MARK}lease-left $left"`,
   ].join('\n');
 }
 
@@ -51,8 +62,11 @@ export function lockPeekScript(leaseSeconds: number): string {
   return `if [ -d ${L} ]; then\n${lockReport(leaseSeconds)}\nfi`;
 }
 
-/** Sets the lease to now + `leaseSeconds` (one `date` fork). */
-const setLease = (leaseSeconds: number): string => `echo $(($(date +%s) + ${leaseSeconds})) > ${L}/lease`;
+/**
+ * Starts or renews the lease: the file's mtime is the host's now, its content the lease's
+ * length in seconds. A builtin `echo`, no fork: the commit of every changed host runs it.
+ */
+const setLease = (leaseSeconds: number): string => `echo ${leaseSeconds} > ${L}/lease`;
 
 /** Shell function: removes the lock only while its owner is `owner` (compare-and-remove). */
 function unlockFn(owner: string): string {
@@ -108,9 +122,8 @@ export function takeoverScript(deadRunId: string, owner: string, leaseSeconds: n
     `[ "$id" = ${quote(deadRunId)} ] || { rmdir ${T}; echo ${MARK}lock-busy; exit 0; }`,
     ...(leaseMustHaveLapsed
       ? [
-          `e=''; { read -r e < ${L}/lease; } 2>/dev/null`,
-          `case $e in ''|*[!0-9]*) e=$(stat -c %Y ${L} 2>/dev/null) && e=$((e + ${leaseSeconds})) ;; esac`,
-          `case $e in ''|*[!0-9]*) ;; *) [ $(date +%s) -ge "$e" ] || { rmdir ${T}; echo ${MARK}lock-busy; exit 0; } ;; esac`,
+          leaseLeft(leaseSeconds),
+          `case $left in ''|-*) ;; *) rmdir ${T}; echo ${MARK}lock-busy; exit 0 ;; esac`,
         ]
       : []),
     `printf '%s\\n' ${quote(owner)} > ${L}/owner.new && mv -f ${L}/owner.new ${L}/owner && ${setLease(leaseSeconds)} || { rmdir ${T}; echo ${MARK}lock-busy; exit 0; }`,

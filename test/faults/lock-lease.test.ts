@@ -6,7 +6,7 @@
  * on the host), so two controllers never both hold it; a failed reload during recovery keeps
  * the lock.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
@@ -28,12 +28,20 @@ afterAll(async () => {
 const lockDir = (h: LabHost): string => join(h.dir, 'run', 'fleet.lock');
 const nowS = (): number => Math.floor(Date.now() / 1000);
 
-/** A lock as another controller's run leaves it: owner line, state, lease (epoch seconds). */
-function plantLock(h: LabHost, owner: string, state: string, lease: number): void {
+/** Sets a lock's lease as fleet writes it: its length in the file, its last renewal as the file's mtime. */
+function setLease(h: LabHost, length: number, renewedSecondsAgo: number): void {
+  const file = join(lockDir(h), 'lease');
+  writeFileSync(file, `${length}\n`);
+  const at = nowS() - renewedSecondsAgo;
+  utimesSync(file, at, at);
+}
+
+/** A lock as another controller's run leaves it: owner line, state, lease. */
+function plantLock(h: LabHost, owner: string, state: string, lease: { length: number; renewedSecondsAgo: number }): void {
   mkdirSync(lockDir(h), { mode: 0o700 });
   writeFileSync(join(lockDir(h), 'owner'), `${owner}\n`);
   if (state) writeFileSync(join(lockDir(h), 'state'), `${state}\n`);
-  writeFileSync(join(lockDir(h), 'lease'), `${lease}\n`);
+  setLease(h, lease.length, lease.renewedSecondsAgo);
 }
 
 const ownerOf = (h: LabHost): string => readFileSync(join(lockDir(h), 'owner'), 'utf8').trim();
@@ -67,7 +75,7 @@ describe.sequential('lock leases', () => {
     // and its lease ran out a moment ago.
     const [runId] = ownerOf(h).split(' ');
     writeFileSync(join(lockDir(h), 'owner'), `${runId} ephemeral-ci-runner-17 4242\n`);
-    writeFileSync(join(lockDir(h), 'lease'), `${nowS() - 1}\n`);
+    setLease(h, 60, 61);
 
     const run = await fleet(['apply', writePolicy(lab.dir, 'ci-next', inventoryFor(lab, [h]), WANT), ...runFlags(lab)]);
     const r = jsonReport(run).hosts[0]!;
@@ -81,7 +89,7 @@ describe.sequential('lock leases', () => {
     const h = lab.hosts[1]!;
     const before = configSnapshot(h);
     const owner = 'c0ffee0123456789 other-controller 777';
-    plantLock(h, owner, 'done', nowS() + 600);
+    plantLock(h, owner, 'done', { length: 600, renewedSecondsAgo: 0 });
     const policy = writePolicy(lab.dir, 'live', inventoryFor(lab, [h]), WANT);
 
     const run1 = await fleet(['apply', policy, ...runFlags(lab)]);
@@ -117,9 +125,10 @@ describe.sequential('lock leases', () => {
     const running = fleet(['apply', writePolicy(lab.dir, 'renew', inv, WANT), ...runFlags(lab), '--command-timeout', '30']);
     try {
       await pause.reached();
-      const first = Number(readFileSync(join(lockDir(h), 'lease'), 'utf8'));
-      expect(first).toBeGreaterThan(nowS());
-      await waitFor('the lease to be renewed', () => Number(readFileSync(join(lockDir(h), 'lease'), 'utf8')) > first, 45_000);
+      const lease = join(lockDir(h), 'lease');
+      expect(readFileSync(lease, 'utf8').trim()).toBe('60');
+      const first = statSync(lease).mtimeMs;
+      await waitFor('the lease to be renewed', () => statSync(lease).mtimeMs > first, 45_000);
     } finally {
       pause.release();
     }
@@ -131,7 +140,7 @@ describe.sequential('lock leases', () => {
   it('compare-and-swap on the host: of controllers racing for one dead lock exactly one takes it; a lock that changed hands is left alone', async () => {
     const h = lab.hosts[3]!;
     for (let round = 0; round < 5; round++) {
-      plantLock(h, `dead${round} gone-runner 1`, 'done', nowS() - 10);
+      plantLock(h, `dead${round} gone-runner 1`, 'done', { length: 60, renewedSecondsAgo: 70 });
       const outs = await mapLimit([...Array(6).keys()], 6, async (i) => (await lab.exec(h, inSh(takeoverScript(`dead${round}`, `r${round}c${i} controller-${i} 1`, 60, true)))).stdout);
       const won = outs.map((o, i) => (parseMarkers(o).seen.some((s) => s.name === 'lock-taken') ? i : -1)).filter((i) => i >= 0);
       expect(won, `round ${round}: ${outs.join(' | ')}`).toHaveLength(1);
@@ -139,13 +148,13 @@ describe.sequential('lock leases', () => {
       await lab.exec(h, 'rm -rf /run/fleet.lock');
     }
     // The engine saw run `dead` but another controller took the lock over meanwhile.
-    plantLock(h, 'someone-else ci 2', 'done', nowS() - 10);
+    plantLock(h, 'someone-else ci 2', 'done', { length: 60, renewedSecondsAgo: 70 });
     const late = await lab.exec(h, inSh(takeoverScript('dead', 'late controller 3', 60, true)));
     expect(parseMarkers(late.stdout).seen.map((s) => s.name)).toEqual(['lock-busy']);
     expect(ownerOf(h)).toBe('someone-else ci 2');
     // A lease renewed since the engine looked is not taken either.
     await lab.exec(h, 'rm -rf /run/fleet.lock');
-    plantLock(h, 'dead ci 2', 'done', nowS() + 60);
+    plantLock(h, 'dead ci 2', 'done', { length: 60, renewedSecondsAgo: 0 });
     const renewed = await lab.exec(h, inSh(takeoverScript('dead', 'late controller 3', 60, true)));
     expect(parseMarkers(renewed.stdout).seen.map((s) => s.name)).toEqual(['lock-busy']);
     expect(ownerOf(h)).toBe('dead ci 2');
