@@ -183,9 +183,8 @@ function driftWithoutEdit(plan: HostPlan, result: HostResult): StepFailure {
 }
 
 /**
- * What this run holds of the host's lock. apply takes it in the commit round trip; `released`
- * once a script of this run removed it, `keep` when it must stay for the next run (files that
- * could not be restored, or a lifeline gone).
+ * What this run holds of the host's lock: `taken` in the commit round trip, `released` once a
+ * script of this run removed it on the host.
  */
 interface LockHold {
   taken: boolean;
@@ -202,7 +201,7 @@ async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult):
     // A fleet that died mid-apply (SIGKILL, power loss, a CI runner gone) left its journal:
     // finish or undo it first, then read the host afresh.
     ctx.step('lock');
-    const recovered = await recoverStaleLock(ctx, t, held, stale === 'lease');
+    const recovered = await recoverStaleLock(ctx, t, held, stale);
     result.warnings.push(recovered.note);
     if (recovered.reloaded) result.reloaded = true;
     probe = await ctx.probeAfter(t, '');

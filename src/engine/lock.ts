@@ -73,19 +73,19 @@ export function keepLease(ctx: HostRunContext, t: Transport): () => void {
 
 /**
  * Finishes or undoes what a dead run left, after taking its lock over (compare-and-swap of the
- * owner; with `leaseMustHaveLapsed` the host checks the lease again). State `committed` or
+ * owner; when the lease is the `reason`, the host checks it again). State `committed` or
  * `restored`: its journalled files are restored and sshd reloaded (a failed reload keeps the
  * lock, for the next run), so the host is back to what it was before that run; this run then
  * plans from there. Anything else: no live file had changed, so nothing is restored. Either way
  * the dead run's backups of unchanged files, candidates and staging folders go with its lock.
  * Returns a note for the report, and whether sshd was reloaded.
  */
-export async function recoverStaleLock(ctx: LockContext, t: Transport, lock: HeldLock, leaseMustHaveLapsed: boolean): Promise<{ note: string; reloaded: boolean }> {
-  const take = S.parseMarkers((await t.exec(S.inSh(S.takeoverScript(lock.runId, ctx.lockOwner, ctx.lockLeaseSeconds, leaseMustHaveLapsed)), { privileged: true })).stdout);
+export async function recoverStaleLock(ctx: LockContext, t: Transport, lock: HeldLock, reason: 'lease' | 'dead-process' | 'unlock'): Promise<{ note: string; reloaded: boolean }> {
+  const take = S.parseMarkers((await t.exec(S.inSh(S.takeoverScript(lock.runId, ctx.lockOwner, ctx.lockLeaseSeconds, reason === 'lease')), { privileged: true })).stdout);
   if (!S.has(take, 'lock-taken')) {
     throw new FleetError('LOCKED', `the lock of run ${lock.runId} changed hands while this run was about to recover it (another run is recovering or holds it); it was left alone`);
   }
-  const why = leaseMustHaveLapsed ? 'its lease had lapsed' : 'its controller process is gone or `fleet unlock` named it';
+  const why = { lease: 'its lease had lapsed', 'dead-process': 'its controller process is gone', unlock: 'named by fleet unlock' }[reason];
   const abandon = S.abandonScript(ctx.lockOwner);
   if (lock.state !== 'committed' && lock.state !== 'restored') {
     await t.exec(S.inSh(abandon), { privileged: true });
@@ -121,6 +121,6 @@ export async function unlockHost(ctx: LockContext, t: Transport, lockId: string)
   const held = heldLock(S.parseMarkers(peek.stdout));
   if (held === null) return { kind: 'no-lock' };
   if (held.runId !== lockId) return { kind: 'other-run', lock: held };
-  const { note } = await recoverStaleLock(ctx, t, held, false);
+  const { note } = await recoverStaleLock(ctx, t, held, 'unlock');
   return { kind: 'recovered', note };
 }

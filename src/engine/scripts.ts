@@ -377,9 +377,9 @@ const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8
  * still be ours: `@@fleet:not-ours` otherwise). With `stopCommit` (the commit's round trip
  * failed without an answer: a timeout), first stops the commit script if it still runs (its
  * pid is in the lock, its children in its process group), so nothing renames behind the
- * restore. Then by the lock's state: `committed` or `restored` → every journalled file is
- * restored and proven with `sshd -t` (`@@fleet:restored`); anything else → no live file had
- * changed: this run's backups and candidates are dropped and the lock given back
+ * restore. Then by the lock's state: `committed`, `restored` or `done` → every journalled file is
+ * restored and proven with `sshd -t` (`@@fleet:restored`; `done` too); none or `journal` → no
+ * live file had changed: this run's backups and candidates are dropped and the lock given back
  * (`@@fleet:untouched`).
  */
 export function restoreScript(sshdBinary: string, main: string, owner: string, stopCommit = false): string {
@@ -405,9 +405,9 @@ export function restoreScript(sshdBinary: string, main: string, owner: string, s
   }
   lines.push(
     `s=''; { read -r s < ${L}/state; } 2>/dev/null`,
+    // `done` (the finish began after a proven change) is restored too: what the engine asked for.
     'case $s in',
-    '  committed|restored) ;;',
-    `  *) drop_backups; drop_temps; unlock_ours; echo ${MARK}untouched; exit 0 ;;`,
+    `  ''|journal) drop_backups; drop_temps; unlock_ours; echo ${MARK}untouched; exit 0 ;;`,
     'esac',
     `restore || { echo ${MARK}restore-failed; exit 0; }`,
     `echo restored > ${LOCK_DIR}/state`,
@@ -427,7 +427,8 @@ export function abandonScript(owner: string): string {
     DROP_FNS,
     unlockFn(owner),
     `s=''; { read -r s < ${L}/state; } 2>/dev/null`,
-    'case $s in committed|restored) ;; *) drop_backups ;; esac',
+    // Only a run that changed no live file has backups to drop: after a rename they are the old config.
+    "case $s in ''|journal) drop_backups ;; esac",
     'drop_temps',
     'unlock_ours',
     `echo ${MARK}abandoned`,

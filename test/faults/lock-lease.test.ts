@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { inSh, parseMarkers, takeoverScript } from '../../src/engine/scripts.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
-import { configKind, configSnapshot, health, inventoryFor, lockState, mapLimit, runFlags, waitFor, writePolicy } from '../helpers/faults.js';
+import { backupsOf, configKind, configSnapshot, health, inventoryFor, lockState, mapLimit, runFlags, waitFor, writePolicy } from '../helpers/faults.js';
 import { killSessions, pauseCommand, pausePoint } from '../helpers/inject.js';
 
 const WANT = { ClientAliveInterval: 481, ClientAliveCountMax: 18 };
@@ -186,5 +186,23 @@ describe.sequential('lock leases', () => {
     expect(run.code, run.stdout).toBe(0);
     expect(jsonReport(run).hosts[0]!.warnings.join('\n')).toMatch(/restored its files from the journal and reloaded sshd/);
     await expectConverged(h, before);
+  }, 120_000);
+
+  it('a dead run in state done (its change proven, only the unlock missing): the lock goes, its backups stay', async () => {
+    const h = lab.hosts[2]!;
+    // The dead run's backup of the file it changed: the only copy of the old config.
+    const name = 'sshd_config.fleet-20261201T000000.000Z';
+    const backup = join(h.etcSsh, name);
+    writeFileSync(backup, readFileSync(join(h.etcSsh, 'sshd_config')));
+    const inside = `/etc/ssh/${name}`;
+    const b64 = (x: string): string => Buffer.from(x).toString('base64');
+    plantLock(h, 'd0e0 gone-runner 9', 'done', { length: 60, renewedSecondsAgo: 70 });
+    writeFileSync(join(lockDir(h), 'journal'), `${b64('/etc/ssh/sshd_config')} ${b64(inside)}\n`);
+    const run = await fleet(['apply', writePolicy(lab.dir, 'done', inventoryFor(lab, [h]), WANT), ...runFlags(lab)]);
+    const r = jsonReport(run).hosts[0]!;
+    expect(run.code, run.stdout).toBe(0);
+    expect(r.warnings.join('\n')).toMatch(/found the lock of interrupted run d0e0 \(state done; its lease had lapsed\): nothing was half-done, lock removed/);
+    expect(backupsOf(h, 'sshd_config'), 'the backup of a proven change is kept').toContain(backup);
+    expect((await health(lab, h)).locked).toBe(false);
   }, 120_000);
 });
