@@ -265,7 +265,7 @@ const RESTORE_FN = `restore() {
  */
 const DROP_FNS = `drop_backups() {
   [ -f ${LOCK_DIR}/journal ] || return 0
-  while read -r t b; do [ "$b" = - ] || { b=$(printf '%s' "$b" | base64 -d); rm -f "$b"; }; done < ${LOCK_DIR}/journal
+  while read -r _ b; do [ "$b" = - ] || { b=$(printf '%s' "$b" | base64 -d); rm -f "$b"; }; done < ${LOCK_DIR}/journal
 }
 drop_temps() {
   [ -f ${LOCK_DIR}/temps ] || return 0
@@ -394,7 +394,7 @@ export function restoreScript(sshdBinary: string, main: string, owner: string, s
     lines.push(
       `p=''; { read -r p < ${L}/pid; } 2>/dev/null`,
       'case $p in',
-      "  ''|*[!0-9]*|$$) ;;",
+      "  ''|*[!0-9]*|\"$$\") ;;",
       '  *) kill -s KILL -- "-$p" 2>/dev/null || kill -s KILL "$p" 2>/dev/null',
       '     i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done ;;',
       'esac',
@@ -441,7 +441,7 @@ export function finishScript(owner: string, targets: readonly string[]): string 
     'LC_ALL=C; export LC_ALL',
     unlockFn(owner),
     // `done` only into our own lock: another run's state is never written.
-    `o=''; { read -r o < ${L}/owner; } 2>/dev/null; if [ "$o" = ${quote(owner)} ]; then echo done > ${L}/state; fi`,
+    `o=''; { read -r o < ${L}/owner; } 2>/dev/null; if [ "$o" = ${quote(owner)} ]; then echo 'done' > ${L}/state; fi`,
     // Backup names end in their UTC stamp, so the shell's sorted glob lists them oldest first;
     // all but the newest few go. No fork unless there is something to remove.
     `prune() { [ -e "$1" ] || return 0; n=$(($# - ${BACKUPS_KEPT})); while [ $n -gt 0 ]; do rm -f "$1"; shift; n=$((n - 1)); done; }`,
