@@ -6,10 +6,11 @@
  * normal apply must converge it.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
+import { commitScript, inSh, lockScript, parseMarkers, writeCandidatesScript } from '../../src/engine/scripts.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
 import { backupsInside, configKind, configSnapshot, health, inventoryFor, runFlags, sleep, writePolicy } from '../helpers/faults.js';
 import { hostScript, pauseCommand, pausePoint, waitSessionsGone, wrapProgram } from '../helpers/inject.js';
@@ -93,6 +94,31 @@ describe.sequential('faults in the commit round trip', () => {
     expect(effective['clientaliveinterval']).toBe(String(WANT.ClientAliveInterval));
     expect(readFileSync(join(h.etcSsh, 'sshd_config'), 'utf8')).toContain('# added by the configuration manager');
   }, 120_000);
+
+  it('a file the plan would create that appeared since the facts were read: CONFLICT, it is left as it is', async () => {
+    const h = lab.hosts[1]!;
+    const target = '/etc/ssh/sshd_config.d/60-fleet-new.conf';
+    const outside = join(h.etcSsh, 'sshd_config.d', '60-fleet-new.conf');
+    // Someone else created it after fleet had planned it as a new file.
+    writeFileSync(outside, '# written by hand\n');
+    const file = { path: target, before: null, after: 'ClientAliveInterval 1\n', diff: '' };
+    const owner = 'newfile0 test 1';
+    const script = [
+      lockScript(owner, 60),
+      writeCandidatesScript([file], 'newfile0', '/etc/ssh/sshd_config', true),
+      commitScript('/usr/sbin/sshd', '/etc/ssh/sshd_config', [{ file, backup: null }], 'newfile0', { reload: 'false', promised: {} }, true),
+    ].join('\n');
+    try {
+      const m = parseMarkers((await lab.exec(h, inSh(script))).stdout);
+      expect(m.seen.map((x) => x.name)).toEqual(['lock-acquired', 'written', 'conflict', 'fail', 'untouched', 'restored', 'unlocked']);
+      expect(m.sections.get('conflict')).toBe(target);
+      expect(readFileSync(outside, 'utf8')).toBe('# written by hand\n');
+      expect(existsSync(join(h.dir, 'run', 'fleet.lock'))).toBe(false);
+      await expectClean(h);
+    } finally {
+      rmSync(outside, { force: true });
+    }
+  }, 60_000);
 
   it('a pid file that names another process: it gets no SIGHUP, RELOAD_FAILED, files restored', async () => {
     const h = lab.hosts[2]!;
