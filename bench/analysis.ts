@@ -65,7 +65,7 @@ async function timedRun(command: Command, policyPath: string, lab: Lab, hostCoun
     command, hosts: chosen, policy, forks: 1, serial: { kind: 'percent', pct: 100 }, maxFailPercent: 100, acceptNew: false,
     listener: () => undefined, signal: new AbortController().signal,
     contextFor: (host, step) => ({
-      command, host, policy, connect, gatherFacts, probeAfter, runId, lockOwner: `${runId} bench ${process.pid} 0`, ownerAlive,
+      command, host, policy, connect, gatherFacts, probeAfter, runId, lockOwner: `${runId} bench ${process.pid}`, lockLeaseSeconds: 120, ownerAlive,
       now: () => new Date(), step, loginRetryDelaysMs: [100, 250, 500, 1000, 2000],
     }),
   });

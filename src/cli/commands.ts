@@ -3,15 +3,19 @@
  * report, and turn the outcome into an exit code. The only place that knows about exit codes.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { hostname, homedir } from 'node:os';
-import { ConfigError, FleetError, formatDiagnostic } from '../core/errors.js';
+import { ConfigError, FleetError, formatDiagnostic, type Diagnostic } from '../core/errors.js';
+import type { Policy } from '../core/policy/index.js';
+import { inShard, parseShard } from '../core/shard.js';
 import { exitCode, type Command } from '../engine/types.js';
 import { FORMATS, render, wantsColor, type Format } from '../report/index.js';
 import { plainProgress, silentProgress, type Progress } from '../report/progress.js';
 import { stripControls } from '../report/safe-text.js';
 import { defaultUser } from './inputs.js';
-import { loadRun } from './load.js';
+import { loadRun, parseSerial } from './load.js';
 import { ReportFile } from './output.js';
+import { FLEET_VERSION } from '../version.js';
 
 /** Seconds to connect, shake hands and log in when neither --timeout nor ssh_config's ConnectTimeout says. */
 export const DEFAULT_CONNECT_TIMEOUT_S = 10;
@@ -51,19 +55,23 @@ export interface RunFlags {
   shard?: string;
   format: Format;
   out?: string;
+  /** plan: also write the saved plan here. */
+  savePlan?: string;
+  /** apply: apply this saved plan instead of a policy. */
+  plan?: string;
   progress: boolean;
 }
 
-export async function runCommand(command: Command, policyPath: string, raw: Record<string, unknown>): Promise<number> {
+export async function runCommand(command: Command, policyPath: string | undefined, raw: Record<string, unknown>): Promise<number> {
   const flags = raw as unknown as RunFlags;
   if (!FORMATS.includes(flags.format)) throw new FleetError('CONFIG_INVALID', `--format must be one of ${FORMATS.join(', ')}`);
   let loaded;
   try {
-    loaded = await loadRun(policyPath, flags, defaultUser());
+    loaded = await loadInputs(command, policyPath, flags);
   } catch (error) {
     return reportInputError(error);
   }
-  const { policy, hosts, serial, warnings } = loaded;
+  const { policy, hosts, serial, warnings, reviewed } = loaded;
   for (const w of warnings) process.stderr.write(stripControls(formatDiagnostic(w)) + '\n');
   if (flags.listHosts) {
     process.stdout.write((await import('./listHosts.js')).listHostsText(hosts));
@@ -87,15 +95,20 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
   });
   // Mistakes that would fail every host, or lose the report at the end, stop the run before any host.
   let reportFile: ReportFile | undefined;
+  let planFile: ReportFile | undefined;
   try {
     await connector.checkIdentity();
     if (flags.out) reportFile = await ReportFile.reserve(flags.out);
+    if (flags.savePlan) planFile = await ReportFile.reserve(flags.savePlan, '--save-plan');
   } catch (error) {
+    await reportFile?.discard();
     return reportInputError(error);
   }
+  const collector = planFile ? new (await import('./savedPlanFile.js')).PlanCollector() : undefined;
 
-  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const lockOwner = `${runId} ${hostname()} ${process.pid} ${Math.floor(Date.now() / 1000)}`;
+  // A random id names the run's lock (compared on the host), temp files and stage folders.
+  const runId = randomBytes(8).toString('hex');
+  const lockOwner = `${runId} ${hostname()} ${process.pid}`;
   const progress = await pickProgress(flags);
   const abort = new AbortController();
   const stopSignals = handleSignals(abort);
@@ -122,13 +135,22 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
         probeAfter,
         runId,
         lockOwner,
+        lockLeaseSeconds: lockLease(flags.commandTimeout),
         ownerAlive,
         now: () => new Date(),
         step,
         loginRetryDelaysMs: [100, 250, 500, 1000, 2000],
+        ...(collector ? { onPlanned: collector.onPlanned(host.name) } : {}),
+        ...(reviewed ? { reviewed } : {}),
       }),
     });
     await progress.done();
+    let planSaved = true;
+    if (planFile && collector && !abort.signal.aborted) {
+      const { plan, left } = collector.build(policy, loaded.policyText ?? '', hosts, report.hosts, new Date(report.started_at));
+      planSaved = await writeReport(planFile, `${JSON.stringify(plan, null, 2)}\n`, false);
+      if (left.length > 0) process.stderr.write(`fleet: ${left.length} host${left.length === 1 ? ' is' : 's are'} not in the saved plan (failed or unreachable), so apply --plan will not touch ${left.length === 1 ? 'it' : 'them'}: ${stripControls(left.join(', '))}\n`);
+    }
     const text = render(report, flags.format, { color: wantsColor(reportFile === undefined && process.stdout.isTTY === true) });
     const code = abort.signal.aborted ? 130 : exitCode(report);
     const written = reportFile ? await writeReport(reportFile, text) : (process.stdout.write(text), true);
@@ -137,9 +159,10 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
       process.stderr.write(summaryLine(report) + '\n');
     }
     if (code === 130) return code;
-    return written && bugs.count() === 0 ? code : 1;
+    return written && planSaved && bugs.count() === 0 ? code : 1;
   } finally {
     await reportFile?.discard();
+    await planFile?.discard();
     stopSignals();
     bugs.stop();
     await connector.closeAll();
@@ -150,13 +173,13 @@ export async function runCommand(command: Command, policyPath: string, raw: Reco
  * Writes the --out file; when that fails at the end (the folder went away during the run), the
  * report goes to stdout rather than being lost, and the run exits 1.
  */
-export async function writeReport(file: ReportFile, text: string): Promise<boolean> {
+export async function writeReport(file: ReportFile, text: string, fallbackToStdout = true): Promise<boolean> {
   try {
     await file.commit(text);
     return true;
   } catch (error) {
-    process.stderr.write(`fleet: ${stripControls((error as Error).message)}; the report follows on stdout\n`);
-    process.stdout.write(text);
+    process.stderr.write(`fleet: ${stripControls((error as Error).message)}${fallbackToStdout ? '; the report follows on stdout' : ''}\n`);
+    if (fallbackToStdout) process.stdout.write(text);
     return false;
   }
 }
@@ -215,7 +238,18 @@ function handleSignals(abort: AbortController): () => void {
   };
 }
 
-/** A lock owner line is `<runId> <controller host> <pid> <epoch>`; a lock of a dead local process is stale. */
+/**
+ * Seconds a host's lock stays this run's without renewal (renewed every third of it): at least
+ * a minute, and twice a remote command's timeout, so a slow host never loses a live run's lock.
+ */
+export function lockLease(commandTimeoutSeconds: number): number {
+  return Math.max(60, 2 * commandTimeoutSeconds);
+}
+
+/**
+ * A lock owner line is `<runId> <controller host> <pid>`: a lock of this machine's own fleet
+ * whose process is gone is stale at once (the lease covers every other controller).
+ */
 export function ownerAlive(owner: string): boolean {
   const [, host, pid] = owner.split(' ');
   if (host !== hostname() || pid === undefined) return true;
@@ -237,4 +271,43 @@ function reportInputError(error: unknown): number {
     return 1;
   }
   throw error;
+}
+
+/**
+ * The policy and hosts of a run: from the policy and inventory, or, for `apply --plan`, from a
+ * saved plan (its policy and each host as it was planned), with the reviewed changes to hold
+ * every host to.
+ */
+async function loadInputs(command: Command, policyPath: string | undefined, flags: RunFlags) {
+  if (flags.savePlan !== undefined && command !== 'plan') throw new FleetError('CONFIG_INVALID', '--save-plan belongs to fleet plan');
+  if (flags.plan === undefined) {
+    if (policyPath === undefined) throw new FleetError('INPUT_MISSING', `fleet ${command} needs a policy file${command === 'apply' ? ' (or --plan FILE)' : ''}`);
+    const loaded = await loadRun(policyPath, flags, defaultUser());
+    const policyText = flags.savePlan !== undefined ? await readFile(policyPath, 'utf8') : undefined;
+    return { ...loaded, policyText, reviewed: undefined };
+  }
+  if (policyPath !== undefined || flags.inventory !== undefined || flags.limit !== undefined) {
+    throw new FleetError('CONFIG_INVALID', '--plan applies the saved plan as it was reviewed: give no policy, -i or --limit with it');
+  }
+  const { loadSavedPlan } = await import('./savedPlanFile.js');
+  const saved = await loadSavedPlan(flags.plan);
+  const policy = saved.policy as Policy;
+  let hosts = saved.hosts.map((h) => h.spec);
+  if (flags.shard) {
+    const shard = parseShard(flags.shard);
+    hosts = hosts.filter((h) => inShard(h.name, shard));
+  }
+  const warnings: Diagnostic[] = [];
+  if (saved.fleet_version !== FLEET_VERSION) {
+    warnings.push({ file: flags.plan, line: 0, col: 0, severity: 'warning', message: `saved by fleet ${saved.fleet_version}, applied by ${FLEET_VERSION}: a host whose plan now differs is not touched (CONFLICT)` });
+  }
+  return {
+    policy,
+    hosts,
+    forks: policy.rollout.forks,
+    serial: flags.serial ? parseSerial(flags.serial) : policy.rollout.serial,
+    warnings,
+    policyText: undefined,
+    reviewed: new Map(saved.hosts.map((h) => [h.spec.name, h])),
+  };
 }

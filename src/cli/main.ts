@@ -37,9 +37,9 @@ function collect(value: string, previous: string[] | undefined): string[] {
 const INVENTORY_HELP = "inventory file or folder (YAML, INI, ansible-inventory --list JSON); repeatable; overrides the policy's `inventory` and ansible.cfg";
 const LIST_HOSTS_HELP = 'list the selected hosts with address, port, user, key, jump and where each came from; connect to nothing (exit 0)';
 
-function addRunOptions(cmd: Command): Command {
+function addRunOptions(cmd: Command, policyOptional = false): Command {
   return cmd
-    .argument('<policy>', 'policy file (YAML)')
+    .argument(policyOptional ? '[policy]' : '<policy>', 'policy file (YAML)')
     .option('-i, --inventory <path>', INVENTORY_HELP, collect)
     .option('--list-hosts', LIST_HOSTS_HELP)
     .option('-l, --limit <pattern>', 'further limit the hosts (Ansible pattern, intersected with the policy\'s `hosts`)')
@@ -87,14 +87,45 @@ export function buildProgram(): Command {
       apply: 'change, validate, reload and prove a fresh login on every host, rolling back on failure (exit 0 converged, 1 otherwise)',
       check: 'report drift of files and effective values from the policy (exit 0 in line, 2 drift, 1 errors)',
     }[name];
-    const cmd = addRunOptions(program.command(name).description(description));
-    if (name === 'apply') cmd.option('--dry-run', 'same as fleet plan');
-    cmd.action(async (policy: string, opts: Record<string, unknown>) => {
+    const cmd = addRunOptions(program.command(name).description(description), name === 'apply');
+    if (name === 'apply') {
+      cmd.option('--dry-run', 'same as fleet plan');
+      cmd.option('--plan <file>', 'apply this saved plan (fleet plan --save-plan) and nothing else; no policy, -i or --limit with it');
+    }
+    if (name === 'plan') cmd.option('--save-plan <file>', 'also save the plan (0600) for fleet apply --plan');
+    cmd.action(async (policy: string | undefined, opts: Record<string, unknown>) => {
       const { runCommand } = await import('./commands.js');
       const command = name === 'apply' && opts['dryRun'] ? 'plan' : name;
       process.exitCode = await runCommand(command, policy, opts);
     });
   }
+
+  program
+    .command('unlock')
+    .description("recover the locks a dead run left on the policy's hosts, before their lease lapses: only a lock of run --lock-id is touched, its half-done change restored (exit 0 none left, 1 otherwise)")
+    .argument('<policy>', 'policy file (YAML)')
+    .requiredOption('--lock-id <id>', 'the run id a LOCKED message names')
+    .option('-i, --inventory <path>', INVENTORY_HELP, collect)
+    .option('-l, --limit <pattern>', "further limit the hosts (Ansible pattern, intersected with the policy's `hosts`)")
+    .option('-f, --forks <n>', 'hosts worked on at once (default: policy rollout.forks, else 50)', positiveInt('--forks'))
+    .option('--known-hosts <file>', 'known_hosts file host keys are checked against (default: ssh_config\'s, else ~/.ssh/known_hosts)')
+    .option('--global-known-hosts <file>', 'system-wide known_hosts, read too (never written), like ssh')
+    .option('--identity <file>', 'private key to log in with (overrides the inventory)')
+    .option('-u, --user <user>', 'remote user (overrides the inventory)')
+    .option('--ssh-config <file>', 'OpenSSH client config to resolve hosts through, like ssh -F (`none`: none)')
+    .option('--timeout <seconds>', 'connect timeout per host (default: ssh_config ConnectTimeout, else 10)', positiveInt('--timeout'))
+    .option('--command-timeout <seconds>', 'timeout of each remote command', positiveInt('--command-timeout'), 60)
+    .action(async (policy: string, opts: Record<string, unknown>) => {
+      const [{ unlockCommand }, { ConfigError, FleetError, formatDiagnostic }] = await Promise.all([import('./unlock.js'), import('../core/errors.js')]);
+      try {
+        process.exitCode = await unlockCommand(policy, opts as never);
+      } catch (error) {
+        if (error instanceof ConfigError) for (const d of error.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+        else if (error instanceof FleetError) process.stderr.write(`fleet: ${error.message}\n`);
+        else throw error;
+        process.exitCode = 1;
+      }
+    });
 
   program
     .command('report')

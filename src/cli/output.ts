@@ -17,21 +17,24 @@ const CREATE_EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EX
 
 export class ReportFile {
   readonly path: string;
+  /** The flag that named the file, for messages. */
+  readonly flag: string;
   readonly #temp: string;
   #handle: FileHandle | null;
 
-  private constructor(path: string, temp: string, handle: FileHandle) {
+  private constructor(path: string, flag: string, temp: string, handle: FileHandle) {
     this.path = path;
+    this.flag = flag;
     this.#temp = temp;
     this.#handle = handle;
   }
 
   /** Creates the temp file next to `path`; a FleetError names the folder and the reason. */
-  static async reserve(path: string): Promise<ReportFile> {
+  static async reserve(path: string, flag = '--out'): Promise<ReportFile> {
     const folder = dirname(path);
-    if (basename(path) === '' || path.endsWith('/')) throw new FleetError('INPUT_MISSING', `--out ${path}: names a folder, not a file`);
+    if (basename(path) === '' || path.endsWith('/')) throw new FleetError('INPUT_MISSING', `${flag} ${path}: names a folder, not a file`);
     const existing = await lstat(path).catch(() => null);
-    if (existing?.isDirectory()) throw new FleetError('INPUT_MISSING', `--out ${path}: is a folder; name a file`);
+    if (existing?.isDirectory()) throw new FleetError('INPUT_MISSING', `${flag} ${path}: is a folder; name a file`);
     const temp = join(folder, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
       const handle = await open(temp, CREATE_EXCLUSIVE, 0o600);
@@ -39,16 +42,16 @@ export class ReportFile {
       // A regular file being replaced keeps its mode, as fleet keeps every file's: a metrics
       // file its owner made readable for node_exporter stays readable.
       await handle.chmod(existing?.isFile() === true ? existing.mode & 0o777 : 0o600);
-      return new ReportFile(path, temp, handle);
+      return new ReportFile(path, flag, temp, handle);
     } catch (error) {
-      throw new FleetError('INPUT_MISSING', `--out ${path}: cannot write the report into ${folder}: ${reason(error)}`, { cause: error });
+      throw new FleetError('INPUT_MISSING', `${flag} ${path}: cannot write the report into ${folder}: ${reason(error)}`, { cause: error });
     }
   }
 
   /** Writes the report and renames it over `path` (replacing a symlink there, never following it). */
   async commit(text: string): Promise<void> {
     const handle = this.#handle;
-    if (handle === null) throw new FleetError('INTERNAL', `--out ${this.path}: the report file was already written or discarded`);
+    if (handle === null) throw new FleetError('INTERNAL', `${this.flag} ${this.path}: the report file was already written or discarded`);
     this.#handle = null;
     try {
       await handle.writeFile(text);
@@ -58,7 +61,7 @@ export class ReportFile {
     } catch (error) {
       await handle.close().catch(() => {});
       await unlink(this.#temp).catch(() => {});
-      throw new FleetError('INPUT_MISSING', `--out ${this.path}: cannot write the report: ${reason(error)}`, { cause: error });
+      throw new FleetError('INPUT_MISSING', `${this.flag} ${this.path}: cannot write the report: ${reason(error)}`, { cause: error });
     }
   }
 

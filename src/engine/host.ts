@@ -21,9 +21,10 @@ import type { HostFacts } from '../facts/index.js';
 import { isNetworkFailure, type Transport } from '../transport/index.js';
 import type { HostRunContext } from './context.js';
 import { backupPathFor } from './backups.js';
+import { planDrift, savedFiles } from '../core/savedPlan.js';
 import { clientProblem, plannedChanges, recordOutcome, settleAfterFailure } from './changes.js';
 import { writeClientFile } from './client.js';
-import { recoverStaleLock, takeLock, releaseLock, type LockOutcome } from './lock.js';
+import { heldLock, keepLease, lockedError, recoverStaleLock, releaseLock, staleness } from './lock.js';
 import * as S from './scripts.js';
 import { parseEffective } from './sshdT.js';
 import type { HostResult } from './types.js';
@@ -117,6 +118,17 @@ async function readHost(ctx: HostRunContext, t: Transport, result: HostResult, r
   result.warnings.push(...plan.warnings, ...clients.warnings);
   // A refused client file is only that file's problem: the others and sshd are still planned.
   result.changes = plannedChanges(plan.files, clients);
+  const files = savedFiles(plan.files, clients.files);
+  ctx.onPlanned?.(files, plan.promised);
+  const reviewed = ctx.reviewed?.get(ctx.host.name);
+  if (reviewed !== undefined) {
+    // apply --plan: only the reviewed change, made from the same bytes, may be applied.
+    const moved = planDrift(reviewed.files, files, (path) => facts.tree.files.get(path));
+    if (moved.length > 0) {
+      result.changes = [];
+      throw new StepFailure('CONFLICT', `the host changed since the plan was reviewed, so nothing was written: ${moved.join('; ')}`);
+    }
+  }
   return { facts, plan, clients };
 }
 
@@ -135,11 +147,13 @@ async function readClients(t: Transport, client: NonNullable<HostRunContext['pol
  * changes. `then` (apply's write, commit and reload) runs in the same round trip, on the host,
  * only once both hold.
  */
-async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFacts, plan: HostPlan, then = ''): Promise<S.Markers & { stdout: string; stderr: string }> {
+async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFacts, plan: HostPlan, then = '', lock = ''): Promise<S.Markers & { stdout: string; stderr: string }> {
   ctx.step('stage');
   const stageRoot = `/tmp/fleet-stage-${ctx.runId}-${Math.random().toString(36).slice(2, 10)}`;
   const candidate = relocate(applyEdits(facts.tree, plan.files), stageRoot);
-  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then));
+  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then, lock));
+  // The lock comes first: a host someone else holds is reported as such, and nothing was staged.
+  if (lock && !S.has(out, 'lock-acquired')) return out;
   if (S.has(out, 'stage-failed') || !S.has(out, 'rc')) {
     throw new StepFailure('WRITE_FAILED', `could not stage the candidate under /tmp: ${(out.stderr || out.stdout).trim() || 'no output'}`);
   }
@@ -187,94 +201,143 @@ function driftWithoutEdit(plan: HostPlan, result: HostResult): StepFailure {
   return new StepFailure('VERIFY_FAILED', `no file edit can be planned, yet sshd -T reports ${what}: the value comes from outside the config files (command line or build default)`);
 }
 
+/**
+ * What this run holds of the host's lock: `taken` in the commit round trip, `released` once a
+ * script of this run removed it on the host.
+ */
+interface LockHold {
+  taken: boolean;
+  released: boolean;
+}
+
 async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
-  ctx.step('lock');
-  let lock: LockOutcome = await takeLock(ctx, t);
-  if (lock.kind === 'held' && !ctx.ownerAlive(lock.owner)) {
-    // A fleet that died mid-apply (SIGKILL, power loss) left its journal: finish or undo it first.
-    const note = await recoverStaleLock(ctx, t, lock);
-    result.warnings.push(note);
-    if (note.includes('restored')) result.reloaded = true;
-    lock = await takeLock(ctx, t);
+  ctx.step('facts');
+  let probe = await ctx.probeAfter(t, S.lockPeekScript(ctx.lockLeaseSeconds));
+  const held = heldLock(S.parseMarkers(probe.stdout));
+  if (held !== null) {
+    const stale = staleness(ctx, held);
+    if (stale === null) throw lockedError(held);
+    // A fleet that died mid-apply (SIGKILL, power loss, a CI runner gone) left its journal:
+    // finish or undo it first, then read the host afresh.
+    ctx.step('lock');
+    const recovered = await recoverStaleLock(ctx, t, held, stale);
+    result.warnings.push(recovered.note);
+    if (recovered.reloaded) result.reloaded = true;
+    probe = await ctx.probeAfter(t, '');
   }
-  if (lock.kind !== 'acquired') {
-    throw new StepFailure('LOCKED', lock.kind === 'held' ? `another fleet run holds the lock on this host (${lock.owner}); ${S.LOCK_DIR} is removed when it ends` : lock.message);
+  const readFacts = probe.readFacts ?? ((): Promise<HostFacts> => Promise.reject(new FleetError('FACTS_FAILED', `${t.host.name}: the facts probe did not start (${probe.stderr.trim() || 'no message'})`)));
+  const reading = await readHost(ctx, t, result, readFacts);
+  const { plan, clients } = reading;
+  // A refused or failed client file fails the host, and stops nothing else: sshd's change
+  // stands on its own proof and every other file was written.
+  const judgeClients = (): void => {
+    const problem = clientProblem(result.changes, clients, 'apply');
+    if (problem !== null) [result.status, result.error] = ['failed', problem];
+  };
+  if (plan.files.length === 0 && clients.files.length === 0) {
+    if (plan.drift.length > 0) throw driftWithoutEdit(plan, result);
+    judgeClients();
+    return;
   }
-  // The lock is kept (with its journal) only when files could not be restored: the next run
-  // must see it and recover.
+  const hold: LockHold = { taken: false, released: false };
+  const stopLease = keepLease(ctx, t);
+  // The lock is kept (with its journal) only when files could not be restored or the lifeline
+  // is gone: the next run must see it and recover.
   let keepLock = false;
-  let released = false;
   try {
-    released = await applyLocked(ctx, t, result, lock.readFacts);
+    await applyChange(ctx, t, result, reading, hold);
+    judgeClients();
   } catch (error) {
-    keepLock = error instanceof StepFailure && error.code === 'ROLLBACK_FAILED';
+    const code = describe(error).code;
+    keepLock = code === 'ROLLBACK_FAILED' || code === 'CONNECTION_LOST';
+    // No file may read as written when the step that would have written it never ran.
+    settleAfterFailure(result.changes, new Set(plan.files.map((f) => f.path)), { code, rolledBack: error instanceof StepFailure ? error.rolledBack : null });
     throw error;
   } finally {
-    if (!keepLock && !released) await releaseLock(t, ctx.lockOwner).catch(() => undefined);
+    stopLease();
+    if (hold.taken && !hold.released && !keepLock) await releaseLock(t, ctx.lockOwner).catch(() => undefined);
   }
 }
 
 /**
- * Applies the plan under the lock; true when its last step already released the lock.
- * Per changed host that is 3 commands over 2 connections: lock + facts; stage, write, commit
- * and reload; and a fresh login that runs the finish.
+ * Applies the plan; the commit round trip takes the lock. Per changed host that is 3 commands
+ * over 2 connections: facts (with a look at the lock); stage, lock, write, commit and reload;
+ * and a fresh login that runs the finish.
  */
-async function applyLocked(ctx: HostRunContext, t: Transport, result: HostResult, readFacts: () => Promise<HostFacts>): Promise<boolean> {
-  const reading = await readHost(ctx, t, result, readFacts);
-  try {
-    const released = await applyReading(ctx, t, result, reading);
-    // A refused or failed client file fails the host, and stops nothing else: sshd's change
-    // stands on its own proof and every other file was written.
-    const problem = clientProblem(result.changes, reading.clients, 'apply');
-    if (problem !== null) [result.status, result.error] = ['failed', problem];
-    return released;
-  } catch (error) {
-    const rolledBack = error instanceof StepFailure ? error.rolledBack : null;
-    settleAfterFailure(result.changes, new Set(reading.plan.files.map((f) => f.path)), { code: describe(error).code, rolledBack });
-    throw error;
-  }
-}
-
-async function applyReading(ctx: HostRunContext, t: Transport, result: HostResult, { facts, plan, clients }: HostReading): Promise<boolean> {
-  if (plan.files.length === 0 && clients.files.length === 0) {
-    if (plan.drift.length > 0) throw driftWithoutEdit(plan, result);
-    return false;
-  }
+async function applyChange(ctx: HostRunContext, t: Transport, result: HostResult, { facts, plan, clients }: HostReading, hold: LockHold): Promise<void> {
   const stamp = ctx.now().toISOString().replace(/[-:]/g, '');
   const finish = S.finishScript(ctx.lockOwner, plan.writes.map((f) => f.path));
   let finished: S.Markers | null = null;
   if (plan.files.length > 0) {
-    await applySshd(ctx, t, result, facts, plan, stamp);
+    await applySshd(ctx, t, result, facts, plan, stamp, hold);
     ctx.step('login');
     // When nothing comes after it, the fresh login runs the finish itself: one command fewer.
     const login = await proveLogin(ctx, clients.files.length === 0 ? finish : undefined);
-    if (login.failure !== null) await rollback(ctx, t, facts, result, true, 'LOGIN_FAILED', `a fresh login failed after the reload: ${login.failure}`);
+    if (login.failure !== null) await rollback(ctx, t, facts, result, hold, true, 'LOGIN_FAILED', `a fresh login failed after the reload: ${login.failure}`);
     for (const f of plan.files) recordOutcome(result.changes, f.path, 'written');
     finished = login.markers;
+  } else {
+    // Client files only: they are written under the lock too.
+    const taken = await run(t, S.lockScript(ctx.lockOwner, ctx.lockLeaseSeconds));
+    takeOrThrow(taken, result, hold);
   }
   if (clients.files.length > 0) await applyClients(ctx, t, result, clients, stamp);
-  if (finished === null || !S.has(finished, 'unlocked')) finished = await run(t, finish);
+  if (finished === null || !S.has(finished, 'unlock-done')) finished = await run(t, finish);
+  if (S.has(finished, 'unlocked')) hold.released = true;
   result.status = 'changed';
-  return S.has(finished, 'unlocked');
+}
+
+/** Reads a lock script's answer: ours now, or LOCKED (the host untouched by this run: no plan is reported). */
+function takeOrThrow(out: S.Markers & { stdout: string; stderr: string }, result: HostResult, hold: LockHold): void {
+  if (S.has(out, 'lock-acquired')) {
+    hold.taken = true;
+    return;
+  }
+  result.changes = [];
+  result.explain = [];
+  const held = heldLock(out);
+  if (held !== null) throw new StepFailure('LOCKED', lockedError(held).message);
+  throw new StepFailure('LOCKED', `could not create ${S.LOCK_DIR}: ${(out.sections.get('lock-error') ?? out.stderr).trim() || 'no message'}`);
 }
 
 /**
- * Stages and proves the candidate, writes it beside its target, commits it and reloads sshd:
- * one round trip, each part run by the host only when the one before it held.
+ * Stages and proves the candidate, takes the lock, writes the candidate beside its target,
+ * compares the live files with the plan, commits and reloads sshd: one round trip, each part
+ * run by the host only when the one before it held. A round trip that ends without an answer
+ * (a timeout) may have changed live files: the host is put back over the lifeline
+ * (`rollback` stops the script first), as after any other failure past the write.
  */
-async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string): Promise<void> {
+async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string, hold: LockHold): Promise<void> {
   const replacements = plan.writes.map((file) => ({ file, backup: file.before === null ? null : backupPathFor(file.path, stamp, facts.tree) }));
-  const commit = S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised });
-  const committed = await stageAndValidate(ctx, t, facts, plan, `${S.writeCandidatesScript(plan.writes, ctx.runId, facts.tree.main)}\n${commit}`);
+  const commit = S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised }, true);
+  const then = [S.writeCandidatesScript(plan.writes, ctx.runId, facts.tree.main, true), commit].join('\n');
+  let committed;
+  try {
+    // A failure the stage reports (the candidate rejected) gave the lock back on the host.
+    committed = await stageAndValidate(ctx, t, facts, plan, then, S.lockScript(ctx.lockOwner, ctx.lockLeaseSeconds));
+  } catch (error) {
+    if (error instanceof StepFailure) throw error;
+    const { code, message } = describe(error);
+    if (code === 'CONNECTION_LOST' || isNetworkFailure(code as never)) throw error;
+    hold.taken = true;
+    return rollback(ctx, t, facts, result, hold, true, code, `${message} (while staging, committing or reloading)`, true);
+  }
   ctx.step('commit');
+  takeOrThrow(committed, result, hold);
+  if (S.has(committed, 'unlocked')) hold.released = true;
   if (!S.has(committed, 'written')) throw new StepFailure('WRITE_FAILED', `could not write the candidate next to its target: ${(committed.stderr || committed.stdout.slice(committed.stdout.lastIndexOf('@@fleet:'))).trim()}`);
   const failed = S.arg(committed, 'fail');
+  if (failed === 'CONFLICT') {
+    const files = (committed.sections.get('conflict') ?? '').trim().split('\n').join(', ');
+    throw new StepFailure('CONFLICT', `${files} changed on the host after fleet read it (another tool or an admin edited it); nothing was written, run again to plan from the new content`);
+  }
   if (failed !== undefined || !S.has(committed, 'committed')) {
     const restored = S.has(committed, 'restored');
     const untouched = S.has(committed, 'untouched');
     const said = (committed.sections.get('sshd-t') ?? committed.stderr).trim();
     const code = failed || 'WRITE_FAILED';
-    if (!restored) throw new StepFailure('ROLLBACK_FAILED', `${code}: ${said}; restoring the files failed too, the lock and its journal stay for the next run`);
+    // The commit's own restore failed: try it once more over the lifeline before giving up.
+    if (!restored) await rollback(ctx, t, facts, result, hold, false, code, `${said || 'the change could not be committed'}; the commit's own restore failed`);
     const outcome = untouched ? 'no live file had been changed' : 'every file was restored';
     throw new StepFailure(code, `${code === 'VERIFY_FAILED' ? 'sshd -t rejects the live config after the rename' : 'the change could not be committed'}: ${said || 'no message'}; ${outcome}`, !untouched);
   }
@@ -288,11 +351,11 @@ async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, 
   const wrong = provable ? Object.entries(plan.promised).filter(([k, v]) => after[k.toLowerCase()] !== v) : [];
   if (wrong.length > 0 || !reloaded) {
     const what = wrong.map(([k, v]) => `${k} is ${after[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ') || 'the host found a promised value missing';
-    await rollback(ctx, t, facts, result, reloaded, `VERIFY_FAILED`, `sshd -T disagrees with the plan: ${what}${reloaded ? '' : '; sshd was not reloaded'}`);
+    await rollback(ctx, t, facts, result, hold, reloaded, `VERIFY_FAILED`, `sshd -T disagrees with the plan: ${what}${reloaded ? '' : '; sshd was not reloaded'}`);
   }
   if (reloadRc !== '0') {
     const said = (committed.sections.get('reload-output') ?? '').trim();
-    await rollback(ctx, t, facts, result, true, 'RELOAD_FAILED', `${facts.reload.command} exited ${reloadRc}: ${said}`);
+    await rollback(ctx, t, facts, result, hold, true, 'RELOAD_FAILED', `${facts.reload.command} exited ${reloadRc}: ${said}`);
   }
 }
 
@@ -356,18 +419,53 @@ export async function proveLogin(ctx: HostRunContext, script?: string): Promise<
   return { failure: last, markers: null };
 }
 
-/** Restores every file over the lifeline; reloads and proves a login again when sshd had been reloaded. Always throws. */
-async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, result: HostResult, reloaded: boolean, code: string, reason: string): Promise<never> {
+/**
+ * Restarts sshd through its service manager, then proves a login: `failure` is null when
+ * logins work again, else what to add to the report (nothing to try without a service manager).
+ */
+async function restartSshd(ctx: HostRunContext, t: Transport, facts: HostFacts): Promise<{ failure: string | null }> {
+  const restart = facts.reload.restart;
+  if (restart === undefined) return { failure: `; no service manager to restart sshd with (${facts.reload.kind} reload)` };
+  const res = await t.exec(S.inSh(restart), { privileged: true }).catch((e: unknown) => ({ code: null, stderr: describe(e).message }));
+  const login = (await proveLogin(ctx)).failure;
+  if (login === null) return { failure: null };
+  return { failure: `; \`${restart}\` exited ${res.code ?? 'abnormally'}${res.stderr.trim() ? ` (${res.stderr.trim()})` : ''} and ${login}` };
+}
+
+/**
+ * Restores every file over the lifeline; reloads and proves a login again when sshd had been
+ * reloaded (or may have been: `stopCommit`, after a commit round trip that gave no answer,
+ * first stops that script on the host; if it had not renamed anything yet, its lock is
+ * simply given back). Always throws.
+ */
+async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, result: HostResult, hold: LockHold, reloaded: boolean, code: string, reason: string, stopCommit = false): Promise<never> {
   ctx.step('rollback');
   let restored;
   try {
-    restored = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main));
+    restored = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner, stopCommit));
   } catch (error) {
-    throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the lifeline failed during the restore (${describe(error).message})`);
+    throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the lifeline failed during the restore (${describe(error).message}), the lock and its journal stay for the next run`);
   }
-  if (S.has(restored, 'no-journal')) {
-    // Only a finish that ran on a login whose answer was lost removes the journal this early.
-    throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; nothing to restore: the run's journal is gone (its finish had already run on the host, so sshd runs the new, validated config)`);
+  if (S.has(restored, 'not-ours')) {
+    hold.taken = false;
+    // Before the commit took the lock nothing was written; after it, only a finish that ran on
+    // a login whose answer was lost removes the lock this early.
+    if (stopCommit) throw new StepFailure(code, `${reason}; the run had not taken the lock, so nothing was written`);
+    throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; nothing to restore: the run's lock and journal are gone (its finish had already run on the host, so sshd runs the new, validated config)`);
+  }
+  if (S.has(restored, 'untouched')) {
+    hold.released = true;
+    throw new StepFailure(code, `${reason}; no live file had been changed`);
+  }
+  if (S.has(restored, 'restore-failed')) {
+    // Copying back can fail for a passing reason (an I/O error, a file busy): once more, while
+    // the lifeline stands, before the host is left to the next run.
+    try {
+      restored = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner));
+    } catch (error) {
+      throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed, and the lifeline failed during a second one (${describe(error).message}), the lock and its journal stay for the next run`);
+    }
+    if (S.has(restored, 'restored')) reason += '; the first restore failed, a second one held';
   }
   if (!S.has(restored, 'restored') || S.has(restored, 'restored-invalid')) {
     throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed: ${restored.stdout.trim()}`);
@@ -380,9 +478,12 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
     const login = (await proveLogin(ctx)).failure;
     if (login !== null) {
       const why = again.code === 0 ? login : `the reload exited ${again.code ?? 'abnormally'} (${again.stderr.trim()}) and ${login}`;
-      throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; files restored, but sshd does not accept logins: ${why}`, true);
+      // The last resort while the lifeline still stands: the service manager's restart.
+      const restart = await restartSshd(ctx, t, facts);
+      if (restart.failure !== null) throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; files restored, but sshd does not accept logins: ${why}${restart.failure}`, true);
+      reason += `; after the restore the reload did not bring logins back (${why}), \`${facts.reload.restart}\` did`;
     }
-    if (again.code !== 0) reason += `; the reload after the restore exited ${again.code ?? 'abnormally'}, but sshd accepts logins`;
+    if (again.code !== 0) reason += `; the reload after the restore exited ${again.code ?? 'abnormally'} (${again.stderr.trim()}), but sshd accepts logins`;
   }
   result.effective = pick(facts.effective, Object.keys(ctx.policy.sshd));
   throw new StepFailure(code, `${reason}; rolled back${reloaded ? ' and reloaded' : ''}`, true);

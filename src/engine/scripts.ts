@@ -4,6 +4,7 @@
  * read from a host, an inventory or a policy can be read as shell syntax. Scripts print
  * `@@fleet:` marker lines that `parseMarkers` reads back.
  */
+import { createHash } from 'node:crypto';
 import { quote } from '../core/shell.js';
 import type { PlannedFile } from '../core/hostPlan.js';
 import { ENSURE_PRIVSEP_DIR } from '../facts/script.js';
@@ -22,21 +23,78 @@ export function inSh(script: string): string {
 }
 
 /**
- * Takes the host's lock, as the first part of a round trip (the facts probe follows it in the
- * same shell): it ends the round trip with `exit` unless the lock is now ours.
+ * The lock's files: `owner` (`<run id> <controller> <pid>`, the run id random and the only part
+ * compared), `lease` (its length in seconds; its mtime, on the host's own clock, is when it was
+ * last renewed: once the length has passed since, any controller may recover the lock), `pid` (the shell of the commit script, so a rescue can stop it), `state`
+ * and `journal` (see `commitScript`), `temps` (candidates written beside their targets).
  */
-export function lockScript(owner: string): string {
-  const L = quote(LOCK_DIR);
+const L = quote(LOCK_DIR);
+
+/**
+ * Sets `left` to the seconds of lease a held lock has left, by the host's clock: the lease file
+ * holds its length and its mtime says when it was last renewed. A lock without one (a run
+ * killed between its mkdir and its first writes) ages from the folder's own time with
+ * `leaseSeconds`. `stat` and `date` fork, but only on a host where a lock exists.
+ */
+function leaseLeft(leaseSeconds: number): string {
+  return [
+    `len=''; { read -r len < ${L}/lease; } 2>/dev/null`,
+    `case $len in ''|*[!0-9]*) len=${leaseSeconds}; at=$(stat -c %Y ${L} 2>/dev/null) ;; *) at=$(stat -c %Y ${L}/lease 2>/dev/null) ;; esac`,
+    `left=''; case $at in ''|*[!0-9]*) ;; *) left=$((at + len - $(date +%s))) ;; esac`,
+  ].join('\n');
+}
+
+/** Prints what a held lock says (owner, state, seconds of lease left), for the engine to decide. */
+function lockReport(leaseSeconds: number): string {
+  return [
+    `echo ${MARK}lock-held; cat ${L}/owner 2>/dev/null; echo`,
+    `echo ${MARK}state; cat ${L}/state 2>/dev/null; echo`,
+    leaseLeft(leaseSeconds),
+    `[ -z "$left" ] || echo "${MARK}lease-left $left"`,
+  ].join('\n');
+}
+
+/**
+ * apply's guard before the facts probe: reports the lock when one exists (one `[ -d ]` when
+ * none does) and never ends the round trip, so an unchanged host costs this one command.
+ */
+export function lockPeekScript(leaseSeconds: number): string {
+  return `if [ -d ${L} ]; then\n${lockReport(leaseSeconds)}\nfi`;
+}
+
+/**
+ * Starts or renews the lease: the file's mtime is the host's now, its content the lease's
+ * length in seconds. A builtin `echo`, no fork: the commit of every changed host runs it.
+ */
+const setLease = (leaseSeconds: number): string => `echo ${leaseSeconds} > ${L}/lease`;
+
+/** Shell function: removes the lock only while its owner is `owner` (compare-and-remove). */
+function unlockFn(owner: string): string {
+  // `read`, not `$(cat …)`: a builtin costs no fork.
+  return `unlock_ours() { o=''; { read -r o < ${L}/owner; } 2>/dev/null; if [ "$o" = ${quote(owner)} ]; then rm -rf ${L} && echo ${MARK}unlocked; fi; }`;
+}
+
+/**
+ * Takes the host's lock inside the commit round trip, after the candidate was proven and before
+ * anything is written: `mkdir` is atomic, so two runs never both hold it. A held lock ends the
+ * round trip with its report (`@@fleet:lock-held`), nothing written; the engine decides whether
+ * it is stale. Defines `unlock_ours` for the failure paths that follow.
+ */
+export function lockScript(owner: string, leaseSeconds: number): string {
   // mkdir can fail because another run holds the lock, or because that run removed it between
   // our mkdir and our look: then try again rather than report an error.
   return [
+    unlockFn(owner),
     'tries=0',
     'while :; do',
     `  if mkdir -m 700 ${L} 2>/dev/null; then`,
-    `    printf '%s\\n' ${quote(owner)} > ${L}/owner && break`,
+    `    { printf '%s\\n' ${quote(owner)} > ${L}/owner && echo $$ > ${L}/pid && ${setLease(leaseSeconds)}; } && break`,
     `    rm -rf ${L}; echo ${MARK}lock-error; echo 'could not write its owner file'; exit 0`,
     '  fi',
-    `  if [ -d ${L} ]; then echo ${MARK}lock-held; cat ${L}/owner 2>/dev/null; echo; echo ${MARK}state; cat ${L}/state 2>/dev/null; echo; echo ${MARK}journal; cat ${L}/journal 2>/dev/null; exit 0; fi`,
+    `  if [ -d ${L} ]; then`,
+    lockReport(leaseSeconds),
+    '    exit 0',
+    '  fi',
     '  tries=$((tries + 1))',
     `  [ $tries -lt 5 ] || { echo ${MARK}lock-error; mkdir -m 700 ${L} 2>&1; exit 0; }`,
     'done',
@@ -44,11 +102,43 @@ export function lockScript(owner: string): string {
   ].join('\n');
 }
 
+/** Pushes the lease of our own lock forward; `@@fleet:lock-lost` when the lock is no longer ours. */
+export function renewScript(owner: string, leaseSeconds: number): string {
+  return `o=''; { read -r o < ${L}/owner; } 2>/dev/null; if [ "$o" = ${quote(owner)} ]; then ${setLease(leaseSeconds)}; echo ${MARK}renewed; else echo ${MARK}lock-lost; fi`;
+}
+
+/**
+ * Takes over the lock of a dead run whose id is `deadRunId`, in place, keeping its journal for
+ * the recovery: compare-and-swap of the owner. `mkdir takeover` inside the lock lets one
+ * controller at a time look; the owner must still be the dead run (a lock that changed hands
+ * since the engine looked is left alone) and, with `leaseMustHaveLapsed`, the lease must still
+ * be over by the host's clock. `@@fleet:lock-taken`, else `@@fleet:lock-busy`.
+ */
+export function takeoverScript(deadRunId: string, owner: string, leaseSeconds: number, leaseMustHaveLapsed: boolean): string {
+  const T = quote(`${LOCK_DIR}/takeover`);
+  return [
+    `mkdir ${T} 2>/dev/null || { echo ${MARK}lock-busy; exit 0; }`,
+    `id=''; { read -r id _ < ${L}/owner; } 2>/dev/null`,
+    `[ "$id" = ${quote(deadRunId)} ] || { rmdir ${T}; echo ${MARK}lock-busy; exit 0; }`,
+    ...(leaseMustHaveLapsed
+      ? [
+          leaseLeft(leaseSeconds),
+          `case $left in ''|-*) ;; *) rmdir ${T}; echo ${MARK}lock-busy; exit 0 ;; esac`,
+        ]
+      : []),
+    `printf '%s\\n' ${quote(owner)} > ${L}/owner.new && mv -f ${L}/owner.new ${L}/owner && ${setLease(leaseSeconds)} || { rmdir ${T}; echo ${MARK}lock-busy; exit 0; }`,
+    `rmdir ${T}`,
+    // The dead run's staging folders go now (their `trap` cleanup never ran if its shell was
+    // killed): the lock no longer names that run. A run id is [0-9a-z] (see the CLI); anything
+    // else read from a host is not used in a glob.
+    ...(/^[0-9a-z]+$/.test(deadRunId) ? [`rm -rf /tmp/fleet-stage-${deadRunId}-*`] : []),
+    `echo ${MARK}lock-taken`,
+  ].join('\n');
+}
+
 /** Removes the lock only if it is still ours. */
 export function unlockScript(owner: string): string {
-  const L = quote(LOCK_DIR);
-  // `read`, not `$(cat …)`: a builtin costs no fork.
-  return `o=''; { read -r o < ${L}/owner; } 2>/dev/null; if [ "$o" = ${quote(owner)} ]; then rm -rf ${L}; fi; echo ${MARK}unlocked`;
+  return `${unlockFn(owner)}; unlock_ours; echo ${MARK}unlock-done`;
 }
 
 /** A newline in $nl, for `case` patterns that match whole lines. */
@@ -91,7 +181,7 @@ function dirOf(path: string): string {
  * sshd accepts the candidate and shows every promised value: apply writes, commits and reloads
  * there, so the whole change is one round trip.
  */
-export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, promised: Readonly<Record<string, string>>, then = ''): string {
+export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, promised: Readonly<Record<string, string>>, then = '', lock = ''): string {
   const sshd = quote(sshdBinary);
   const main = quote(stagedMain);
   // The stage folder and every folder under it in one `mkdir` without -p: each must be new
@@ -100,13 +190,17 @@ export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: s
   for (const path of staged.keys()) {
     for (let d = dirOf(path); d.length > stageRoot.length && d.startsWith(`${stageRoot}/`); d = dirOf(d)) dirs.add(d);
   }
-  const lines = [
-    'umask 077',
-    NL,
+  // With `lock` (apply), the lock is taken first, so a run killed from here on leaves a lock
+  // that leads the next run to its stage folder; it is given back on every exit until `then`
+  // begins to write (from there each failure path decides).
+  const release = lock ? ' [ $keep_lock = 1 ] || unlock_ours;' : '';
+  const lines = ['umask 077', NL];
+  if (lock) lines.push(lock, 'keep_lock=0', `trap '${release}' EXIT`);
+  lines.push(
     `mkdir -m 700 ${[stageRoot, ...[...dirs].sort((a, b) => a.length - b.length)].map(quote).join(' ')} || { echo ${MARK}stage-failed; exit 0; }`,
-    `trap 'rm -rf ${stageRoot}' EXIT`,
+    `trap 'rm -rf ${stageRoot};${release}' EXIT`,
     ENSURE_PRIVSEP_DIR,
-  ];
+  );
   for (const [path, text] of staged) lines.push(writeFile(path, text, `{ echo ${MARK}stage-failed; exit 0; }`));
   lines.push(
     'ok=0',
@@ -115,7 +209,7 @@ export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: s
     `  [ $ok = 1 ] || echo ${MARK}staged-promise-broken`,
     `else out=$(${sshd} -t -f ${main} 2>&1 </dev/null); rc=$?; echo ${MARK}staged-t; printf '%s\\n' "$out"; echo "${MARK}rc $rc"; if [ $rc = 0 ]; then ok=1; echo ${MARK}staged-T-failed; fi; fi`,
   );
-  if (then) lines.push('if [ $ok = 1 ]; then', then, 'fi');
+  if (then) lines.push('if [ $ok = 1 ]; then', ...(lock ? ['keep_lock=1'] : []), then, 'fi');
   return lines.join('\n');
 }
 
@@ -131,13 +225,14 @@ export function tempPathFor(target: string, runId: string): string {
  * path goes into the lock's `temps` list BEFORE the file exists: a run that dies from here on
  * leaves the list, and the next run removes what it names (see `abandonScript`).
  */
-export function writeCandidatesScript(files: readonly PlannedFile[], runId: string, main: string): string {
+export function writeCandidatesScript(files: readonly PlannedFile[], runId: string, main: string, locked = false): string {
   const lines = ['umask 077'];
   const temps = files.map((f) => tempPathFor(f.path, runId));
   const cleanup = temps.map((t) => `rm -f ${quote(t)}`).join('; ');
   files.forEach((f, i) => {
     const t = quote(temps[i] as string);
-    const fail = `{ ${cleanup}; echo ${MARK}fail; exit 0; }`;
+    // Nothing live has changed yet: a failure here gives the lock back at once.
+    const fail = `{ ${cleanup}; echo ${MARK}fail; ${locked ? 'unlock_ours; ' : ''}exit 0; }`;
     // Apply always holds the lock here; without one (a bare script) there is nothing to record into.
     lines.push(`[ -d ${LOCK_DIR} ] && echo ${quote(b64(temps[i] as string))} >> ${LOCK_DIR}/temps`);
     lines.push(`${ensureDir(dirOf(f.path))} || ${fail}`);
@@ -162,6 +257,21 @@ const RESTORE_FN = `restore() {
   done < ${LOCK_DIR}/journal
 }`;
 
+/**
+ * Shell functions for a lock whose run changed no live file: `drop_backups` removes the backups
+ * its journal names (copies of files that stayed as they were, and one a kill cut short could be
+ * truncated: never restore from them), `drop_temps` the candidates its `temps` list names (only
+ * names fleet gives candidates, whatever the list says).
+ */
+const DROP_FNS = `drop_backups() {
+  [ -f ${LOCK_DIR}/journal ] || return 0
+  while read -r _ b; do [ "$b" = - ] || { b=$(printf '%s' "$b" | base64 -d); rm -f "$b"; }; done < ${LOCK_DIR}/journal
+}
+drop_temps() {
+  [ -f ${LOCK_DIR}/temps ] || return 0
+  while read -r p; do p=$(printf '%s' "$p" | base64 -d); case "$p" in */.*.fleet-tmp-*) rm -f "$p";; esac; done < ${LOCK_DIR}/temps
+}`;
+
 export interface Replacement {
   file: PlannedFile;
   /** null when the target is new: undoing it means removing it. */
@@ -176,13 +286,21 @@ export interface ReloadAfterCommit {
 }
 
 /**
- * Backup → journal → atomic rename for every file, then the real sshd proves the whole live
- * config and prints the effective values (`-T`, with `-t` for the reason when it fails). Any failure restores every file
- * before the script ends, so the host is never left with a config sshd rejects. With `then`,
- * sshd is reloaded in the same round trip once `-T` shows every promised value
- * (`@@fleet:reloaded <exit status>`, then the command's output).
+ * Backup → journal → compare → atomic rename for every file, then the real sshd proves the
+ * whole live config and prints the effective values (`-T`, with `-t` for the reason when it
+ * fails). Any failure restores every file before the script ends, so the host is never left
+ * with a config sshd rejects. With `then`, sshd is reloaded in the same round trip once `-T`
+ * shows every promised value (`@@fleet:reloaded <exit status>`, then the command's output).
+ *
+ * Right before the first rename each target's live bytes are compared with the plan's `before`
+ * (sha256; a file the plan creates must still be missing): an edit made since the facts were
+ * read (cloud-init, Puppet, an admin) is never overwritten, the run writes nothing on that host
+ * and reports `CONFLICT`. The lock's `state` is `journal` while no live file has changed, and
+ * `committed` from just before the first rename: a recovery restores only a `committed` host.
+ * `locked`: the lock was taken in this round trip (`lockScript`); a failure before the first
+ * rename gives it back at once.
  */
-export function commitScript(sshdBinary: string, main: string, replacements: readonly Replacement[], runId: string, then?: ReloadAfterCommit): string {
+export function commitScript(sshdBinary: string, main: string, replacements: readonly Replacement[], runId: string, then?: ReloadAfterCommit, locked = false): string {
   const J = `${LOCK_DIR}/journal`;
   const dropBackups = replacements.map((r) => (r.backup ? `rm -f ${quote(r.backup)};` : '')).join(' ');
   const lines = [
@@ -193,7 +311,7 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
     // need for the disk space a copy takes when the disk is what failed), only this run's
     // backups to drop, after the journal that names them. `untouched` tells the engine so.
     'moved=0',
-    `fail() { echo "${MARK}fail $1"; if [ $moved = 0 ]; then : > ${J}; ${dropBackups} echo ${MARK}untouched; echo ${MARK}restored; else restore && echo ${MARK}restored; fi; ${replacements.map((r) => `rm -f ${quote(tempPathFor(r.file.path, runId))}`).join('; ')}; exit 0; }`,
+    `fail() { echo "${MARK}fail $1"; if [ $moved = 0 ]; then : > ${J}; ${dropBackups} echo ${MARK}untouched; echo ${MARK}restored; ${locked ? 'unlock_ours; ' : ''}else restore && echo ${MARK}restored; fi; ${replacements.map((r) => `rm -f ${quote(tempPathFor(r.file.path, runId))}`).join('; ')}; exit 0; }`,
     `: > ${J} || fail BACKUP_FAILED`,
     `echo journal > ${LOCK_DIR}/state`,
   ];
@@ -208,12 +326,26 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
     }
   }
   // Flush the journal and backups before any live file changes: a crash from here on is recoverable.
-  lines.push('sync 2>/dev/null', 'moved=1');
+  lines.push('sync 2>/dev/null', "changed_since=''");
+  for (const { file } of replacements) {
+    const T = quote(file.path);
+    lines.push(
+      file.before === null
+        ? `if [ -e ${T} ] || [ -L ${T} ]; then changed_since="$changed_since"${quote(`${file.path}
+`)}; fi`
+        : `case $(sha256sum 2>/dev/null < ${T}) in ${sha256(file.before)}' '*) ;; *) changed_since="$changed_since"${quote(`${file.path}
+`)} ;; esac`,
+    );
+  }
+  lines.push(
+    `if [ -n "$changed_since" ]; then echo ${MARK}conflict; printf '%s' "$changed_since"; fail CONFLICT; fi`,
+    `echo committed > ${LOCK_DIR}/state`,
+    'moved=1',
+  );
   for (const { file } of replacements) {
     lines.push(`mv -f ${quote(tempPathFor(file.path, runId))} ${quote(file.path)} || fail WRITE_FAILED`);
   }
   lines.push(
-    `echo committed > ${LOCK_DIR}/state`,
     // sshd -T validates the whole live config as -t does and prints its values. When it fails,
     // -t says why; if -t accepts, the config is valid but -T cannot print it without a
     // connection (OpenSSH 9.2 dies on `Match LocalPort`): reported, not a failure.
@@ -238,40 +370,78 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
   return lines.join('\n');
 }
 
-/** Restores every journalled file and proves the restored config with `sshd -t`. */
-export function restoreScript(sshdBinary: string, main: string): string {
-  return [
-    `[ -f ${LOCK_DIR}/journal ] || { echo ${MARK}no-journal; exit 0; }`,
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * Puts a host back after this run's own failure, over the lifeline, as `owner` (the lock must
+ * still be ours: `@@fleet:not-ours` otherwise). With `stopCommit` (the commit's round trip
+ * failed without an answer: a timeout), first stops the commit script if it still runs (its
+ * pid is in the lock, its children in its process group), so nothing renames behind the
+ * restore. Then by the lock's state: `committed`, `restored` or `done` → every journalled file is
+ * restored and proven with `sshd -t` (`@@fleet:restored`; `done` too); none or `journal` → no
+ * live file had changed: this run's backups and candidates are dropped and the lock given back
+ * (`@@fleet:untouched`).
+ */
+export function restoreScript(sshdBinary: string, main: string, owner: string, stopCommit = false): string {
+  const lines = [
     RESTORE_FN,
+    DROP_FNS,
+    unlockFn(owner),
+    `o=''; { read -r o < ${L}/owner; } 2>/dev/null`,
+    `[ "$o" = ${quote(owner)} ] || { echo ${MARK}not-ours; exit 0; }`,
+  ];
+  if (stopCommit) {
+    lines.push(
+      `p=''; { read -r p < ${L}/pid; } 2>/dev/null`,
+      'case $p in',
+      "  ''|*[!0-9]*|\"$$\") ;;",
+      '  *) kill -s KILL -- "-$p" 2>/dev/null || kill -s KILL "$p" 2>/dev/null',
+      '     i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done ;;',
+      'esac',
+    );
+    // A killed script's `trap` never ran: its stage folder goes here. A run id is [0-9a-z].
+    const runId = owner.split(' ')[0] ?? '';
+    if (/^[0-9a-z]+$/.test(runId)) lines.push(`rm -rf /tmp/fleet-stage-${runId}-*`);
+  }
+  lines.push(
+    `s=''; { read -r s < ${L}/state; } 2>/dev/null`,
+    // `done` (the finish began after a proven change) is restored too: what the engine asked for.
+    'case $s in',
+    `  ''|journal) drop_backups; drop_temps; unlock_ours; echo ${MARK}untouched; exit 0 ;;`,
+    'esac',
     `restore || { echo ${MARK}restore-failed; exit 0; }`,
     `echo restored > ${LOCK_DIR}/state`,
     `out=$(${quote(sshdBinary)} -t -f ${quote(main)} 2>&1) || { echo ${MARK}restored-invalid; printf '%s\\n' "$out"; exit 0; }`,
     `echo ${MARK}restored`,
-  ].join('\n');
+  );
+  return lines.join('\n');
 }
 
 /**
- * Drops what a dead run left besides its journal, then its lock: the candidates its `temps`
- * list names (only names fleet gives candidates, whatever the list says) and its staging
- * folders under /tmp (their `trap` cleanup never ran if the shell was killed).
+ * Drops what a dead run left besides its restored files, then the lock (ours by now, see
+ * `takeoverScript`): its backups when its state says no live file changed, and the candidates
+ * its `temps` list names.
  */
-export function abandonScript(deadRunId: string): string {
-  const lines = [
-    `if [ -f ${LOCK_DIR}/temps ]; then`,
-    `  while read -r p; do p=$(printf '%s' "$p" | base64 -d); case "$p" in */.*.fleet-tmp-*) rm -f "$p";; esac; done < ${LOCK_DIR}/temps`,
-    'fi',
-  ];
-  // A run id is [0-9a-z] (see the CLI); anything else read from a host is not used in a glob.
-  if (/^[0-9a-z]+$/.test(deadRunId)) lines.push(`rm -rf /tmp/fleet-stage-${deadRunId}-*`);
-  lines.push(`rm -rf ${LOCK_DIR}`, `echo ${MARK}abandoned`);
-  return lines.join('\n');
+export function abandonScript(owner: string): string {
+  return [
+    DROP_FNS,
+    unlockFn(owner),
+    `s=''; { read -r s < ${L}/state; } 2>/dev/null`,
+    // Only a run that changed no live file has backups to drop: after a rename they are the old config.
+    "case $s in ''|journal) drop_backups ;; esac",
+    'drop_temps',
+    'unlock_ours',
+    `echo ${MARK}abandoned`,
+  ].join('\n');
 }
 
 /** After a proven apply: mark the journal done, prune old backups, drop the lock. */
 export function finishScript(owner: string, targets: readonly string[]): string {
   const lines = [
     'LC_ALL=C; export LC_ALL',
-    `{ echo done > ${LOCK_DIR}/state; } 2>/dev/null`,
+    unlockFn(owner),
+    // `done` only into our own lock: another run's state is never written.
+    `o=''; { read -r o < ${L}/owner; } 2>/dev/null; if [ "$o" = ${quote(owner)} ]; then echo 'done' > ${L}/state; fi`,
     // Backup names end in their UTC stamp, so the shell's sorted glob lists them oldest first;
     // all but the newest few go. No fork unless there is something to remove.
     `prune() { [ -e "$1" ] || return 0; n=$(($# - ${BACKUPS_KEPT})); while [ $n -gt 0 ]; do rm -f "$1"; shift; n=$((n - 1)); done; }`,
@@ -279,7 +449,7 @@ export function finishScript(owner: string, targets: readonly string[]): string 
   for (const t of targets) {
     lines.push(`prune ${quote(t)}.fleet-2*`, `prune /var/backups/fleet/${quote(backupStem(t))}.fleet-2*`);
   }
-  lines.push(unlockScript(owner));
+  lines.push('unlock_ours', `echo ${MARK}unlock-done`);
   return lines.join('\n');
 }
 

@@ -3,14 +3,14 @@
  *
  * Order, most robust first:
  * 1. the inventory's own command (the operator knows best);
- * 2. systemd, when it is PID 1 (/run/systemd/system): `systemctl reload <unit>` runs the
+ * 2. systemd, when it is PID 1 (/run/systemd/system) and the unit is active: `systemctl reload <unit>` runs the
  *    unit's ExecReload (Debian's first runs `sshd -t`) and keeps systemd's view of the
  *    service right. The unit is the one systemd resolves: on Debian/Ubuntu `sshd.service`
  *    is an alias whose Id is `ssh.service`; RHEL/Arch/SUSE call it `sshd.service`. Ubuntu
  *    22.10+ starts ssh.service from ssh.socket; reloading ssh.service is still right for
  *    keepalive settings (only ListenAddress/Port changes would need the socket regenerated);
  * 3. OpenRC (Alpine, Gentoo) when running: `rc-service sshd reload`;
- * 4. a live listener pid in sshd's PidFile: `kill -HUP` — what every init system does
+ * 4. a live listener pid in sshd's PidFile: `kill -HUP`, only if that process is sshd — what every init system does
  *    underneath, and the only way in containers and the lab, where no init system runs;
  * 5. SysV `service ssh reload`, only when there is an init script and NO live pid file: an
  *    init script on a host where sshd runs some other way would signal nothing or the wrong
@@ -20,8 +20,13 @@
  */
 import { command, quote } from '../core/shell.js';
 
-/** How the apply engine reloads sshd: an exact shell command line, and where it came from. */
-export type ReloadMethod = { kind: 'systemd' | 'openrc' | 'sysv' | 'signal' | 'custom'; command: string };
+/**
+ * How the apply engine reloads sshd: an exact shell command line, and where it came from.
+ * `restart`: the service manager's restart, the last resort of a rollback whose reload did not
+ * bring logins back (systemd, OpenRC and SysV keep running sessions on a restart of sshd); none
+ * for a signal or an inventory command, where fleet cannot know how sshd was started.
+ */
+export type ReloadMethod = { kind: 'systemd' | 'openrc' | 'sysv' | 'signal' | 'custom'; command: string; restart?: string };
 
 /** A systemd unit as `systemctl show -p Id -p LoadState -p ActiveState` describes it. */
 export interface UnitState {
@@ -49,25 +54,40 @@ export interface ReloadProbes {
 export function chooseReload(probes: ReloadProbes, pidFile: string, custom: string | undefined): ReloadMethod {
   if (custom !== undefined && custom.trim() !== '') return { kind: 'custom', command: custom };
   if (probes.systemd) {
-    const loaded = probes.units.filter((u) => u.loadState === 'loaded');
-    const unit = loaded.find((u) => u.activeState === 'active') ?? loaded[0];
-    if (unit) return { kind: 'systemd', command: command('systemctl', 'reload', unit.id || unit.asked) };
+    // Only a running unit: `systemctl reload` of a loaded but inactive one (sshd started some
+    // other way, or Ubuntu's ssh.socket set-ups before their first start) fails or does nothing.
+    const unit = probes.units.find((u) => u.loadState === 'loaded' && u.activeState === 'active');
+    if (unit) return { kind: 'systemd', command: command('systemctl', 'reload', unit.id || unit.asked), restart: command('systemctl', 'restart', unit.id || unit.asked) };
   }
   if (probes.openrc) {
     const name = probes.initScripts.includes('sshd') || !probes.initScripts.includes('ssh') ? 'sshd' : 'ssh';
-    return { kind: 'openrc', command: command('rc-service', name, 'reload') };
+    return { kind: 'openrc', command: command('rc-service', name, 'reload'), restart: command('rc-service', name, 'restart') };
   }
-  // Shell built-ins only (no `$(cat …)`): the commit runs this on every changed host.
-  const signal: ReloadMethod = { kind: 'signal', command: `read -r pid < ${quote(pidFile)} && kill -HUP "$pid"` };
+  const signal: ReloadMethod = { kind: 'signal', command: signalCommand(pidFile) };
   if (probes.pidAlive) return signal;
   const script = probes.initScripts[0];
   if (script !== undefined) {
-    return {
-      kind: 'sysv',
-      command: probes.serviceCommand ? command('service', script, 'reload') : command(`/etc/init.d/${script}`, 'reload'),
-    };
+    const sysv = (verb: string): string => (probes.serviceCommand ? command('service', script, verb) : command(`/etc/init.d/${script}`, verb));
+    return { kind: 'sysv', command: sysv('reload'), restart: sysv('restart') };
   }
   return signal;
+}
+
+/**
+ * `kill -HUP` of the pid in sshd's PidFile, only when that process is sshd (its `comm`): a
+ * stale pid file whose pid now names another process must not get a signal that ends it.
+ * Shell built-ins only (no `$(cat …)`): the commit runs this on every changed host.
+ */
+export function signalCommand(pidFile: string): string {
+  const pf = quote(pidFile);
+  return [
+    `read -r pid < ${pf} && case $pid in`,
+    `''|*[!0-9]*) echo ${quote(`${pidFile} holds no pid`)} >&2; false ;;`,
+    `*) comm=''; { read -r comm < "/proc/$pid/comm"; } 2>/dev/null; case $comm in`,
+    `sshd|sshd-*|sshd:*) kill -HUP "$pid" ;;`,
+    `*) echo "pid $pid in ${pidFile.replace(/["$`\\]/g, '')} is \${comm:-not running}, not sshd: not signalled" >&2; false ;;`,
+    'esac ;; esac',
+  ].join(' ');
 }
 
 /**

@@ -76,7 +76,9 @@ const POINTS: Record<string, DropPoint> = {
     state: 'journal',
     files: 'old',
     reloaded: false,
-    recovery: /restored its files from the journal and reloaded sshd/,
+    // State `journal`: no live file has changed yet, so there is nothing to restore (and the
+    // backups, which a kill could have cut short, are never copied back).
+    recovery: /\(state journal; its controller process is gone\): nothing was half-done, lock removed/,
   },
   'after the rename, while sshd -t checks the live files': {
     id: 'renamed',

@@ -72,7 +72,7 @@ async function counted(command: Command, policyPath: string, hostIndex: number):
       listener: () => undefined,
       signal: new AbortController().signal,
       contextFor: (h, step) => ({
-        command, host: h, policy, connect, gatherFacts, probeAfter, runId, lockOwner: `${runId} test ${process.pid} 0`, ownerAlive,
+        command, host: h, policy, connect, gatherFacts, probeAfter, runId, lockOwner: `${runId} test ${process.pid}`, lockLeaseSeconds: 120, ownerAlive,
         now: () => new Date(), step, loginRetryDelaysMs: [100, 250, 500],
       }),
     });
@@ -89,22 +89,22 @@ describe.sequential('round trips per host', () => {
     expect(counts).toEqual({ connections: 1, commands: 1 });
   });
 
-  it('apply on a host that needs the change: 2 connections, 3 commands (lock + facts; stage, write, commit, reload; fresh login + finish)', async () => {
+  it('apply on a host that needs the change: 2 connections, 3 commands (facts; stage, lock, write, commit, reload; fresh login + finish)', async () => {
     const { report, counts } = await counted('apply', serverPolicy, 0);
     expect(report.hosts[0]).toMatchObject({ status: 'changed', reloaded: true, error: null });
     expect(counts).toEqual({ connections: 2, commands: 3 });
   });
 
-  it('apply again: 1 connection, 2 commands (lock + facts, unlock)', async () => {
+  it('apply again: 1 connection, 1 command (the facts probe, with a look at the lock), like check', async () => {
     const { report, counts } = await counted('apply', serverPolicy, 0);
     expect(report.hosts[0]).toMatchObject({ status: 'unchanged', reloaded: false, error: null });
-    expect(counts).toEqual({ connections: 1, commands: 2 });
+    expect(counts).toEqual({ connections: 1, commands: 1 });
   });
 
   it('apply with a client file: the login proof stays `true` and the finish follows the client write', async () => {
     const { report, counts } = await counted('apply', clientPolicy, 1);
     expect(report.hosts[0]).toMatchObject({ status: 'changed', reloaded: true, error: null });
-    // lock + facts, client facts, stage to reload, `true` on the fresh login, the client write (proven by ssh -G in the same command), finish
+    // facts, client facts, stage to reload (with the lock), `true` on the fresh login, the client write (proven by ssh -G in the same command), finish
     expect(counts).toEqual({ connections: 2, commands: 6 });
     const again = await counted('apply', clientPolicy, 1);
     expect(again.report.hosts[0]).toMatchObject({ status: 'unchanged', error: null });

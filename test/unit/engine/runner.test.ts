@@ -23,6 +23,7 @@ function context(host: HostSpec, step: HostRunContext['step'], connect: HostRunC
     probeAfter: () => Promise.reject(new Error('not reached')),
     runId: 'test',
     lockOwner: 'test controller 1 0',
+    lockLeaseSeconds: 60,
     ownerAlive: () => true,
     now: () => new Date(0),
     step,

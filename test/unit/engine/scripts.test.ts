@@ -110,7 +110,7 @@ describe('finishScript, run by a real sh', () => {
     writeFileSync(target, 'live');
     writeFileSync(join(d, 'other.fleet-20261101T000000.000Z'), 'not ours');
     const out = sh(finishScript('nobody-owns-this', [target]));
-    expect(parseMarkers(out).seen.map((s) => s.name)).toEqual(['unlocked']);
+    expect(parseMarkers(out).seen.map((s) => s.name)).toEqual(['unlock-done']);
     expect(readdirSync(d).sort()).toEqual(['other.fleet-20261101T000000.000Z', 'sshd config', ...stamps.slice(2).map((s) => `sshd config.fleet-${s}`)].sort());
   });
 
