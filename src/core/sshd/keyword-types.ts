@@ -78,6 +78,8 @@ export interface KeywordAnnotation {
   printed: Printed;
   /** A value sshd -t accepts, for the test that holds the table against a real sshd. */
   sample: string;
+  /** A line sshd -t needs beside the sample (AuthorizedKeysCommand needs AuthorizedKeysCommandUser). */
+  companion?: string;
   /** What `sshd -T` prints when nothing sets it (OpenSSH 9.2 on Debian 12), if the same everywhere fleet checked. */
   default?: string;
 }
