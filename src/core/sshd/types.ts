@@ -24,6 +24,12 @@ export interface ConfigTree {
 /** Desired global values: canonical keyword (e.g. "ClientAliveInterval") → value text as it should be written ("298", "yes"). */
 export type DesiredDirectives = Readonly<Record<string, string>>;
 
+/** Members an accumulating keyword (AcceptEnv, AllowUsers, …) must have, and must not have. */
+export interface DesiredMembers {
+  present: readonly string[];
+  absent: readonly string[];
+}
+
 /** A line in a file on the host. */
 export interface Origin {
   path: string;
