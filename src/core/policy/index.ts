@@ -23,7 +23,7 @@ import { HostPatternError, parseHostPattern } from '../inventory/pattern.js';
 import { diagnosticAt, formatPath, loadYaml, positionOf, schemaDiagnostics } from '../yamlSource.js';
 import type { YamlSource } from '../yamlSource.js';
 import { canonicalKeyword } from '../sshd/keywords.js';
-import { checkSshdSection, type SshdMembers } from './sshd.js';
+import { checkSshdKeys, checkSshdSection, type SshdMembers } from './sshd.js';
 import { parseOpenSshTime } from './time.js';
 
 export type { SshdMembers } from './sshd.js';
@@ -77,7 +77,10 @@ export function parsePolicy(text: string, file: string): { policy: Policy; warni
   const document = canonicalDirectives(source, source.value as Record<string, unknown>, diagnostics);
   const validate = validator();
   if (!validate(document)) {
-    throw new ConfigError([...diagnostics, ...schemaDiagnostics(source, validate.errors ?? [])]);
+    const keys: Diagnostic[] = [];
+    checkSshdKeys(source, (document as { sshd?: unknown }).sshd, keys);
+    const found = [...schemaDiagnostics(source, validate.errors ?? []), ...keys].sort((a, b) => a.line - b.line || a.col - b.col);
+    throw new ConfigError([...diagnostics, ...found]);
   }
   const policy = buildPolicy(source, document, diagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) throw new ConfigError(diagnostics);

@@ -65,6 +65,15 @@ export function checkSshdSection(source: YamlSource, block: Record<string, unkno
   return section;
 }
 
+/**
+ * Only the keys of `sshd:`: what the schema cannot say when it already refused a value, so one
+ * run reports every mistake.
+ */
+export function checkSshdKeys(source: YamlSource, block: unknown, diagnostics: Diagnostic[]): void {
+  if (typeof block !== 'object' || block === null || Array.isArray(block)) return;
+  for (const key of Object.keys(block)) settable(key, source, ['sshd', key], diagnostics);
+}
+
 /** The table's entry for a policy key that can be set, or a diagnostic saying why not. */
 function settable(key: string, source: YamlSource, here: string[], diagnostics: Diagnostic[]): SshdKeyword | undefined {
   const error = (message: string): undefined => {
