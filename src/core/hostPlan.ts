@@ -98,9 +98,9 @@ export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd' | 'sshdMe
   for (const [keyword, { present, absent }] of Object.entries(policy.sshdMembers ?? {})) {
     const before = sshd.before[keyword];
     const members = (before?.value ?? '').split(' ');
-    const wrong = present.some((m) => !members.includes(m)) || absent.some((m) => members.includes(m));
-    // `+LANG -TZ`: the members the policy adds and removes; `(ok)` when the files already agree.
-    const change = [...present.map((m) => `+${m}`), ...absent.map((m) => `-${m}`)].join(' ');
+    // `+COLORTERM -TZ`: the members the plan adds and removes; `(ok)` when the files already agree.
+    const change = [...present.filter((m) => !members.includes(m)).map((m) => `+${m}`), ...absent.filter((m) => members.includes(m)).map((m) => `-${m}`)].join(' ');
+    const wrong = change !== '';
     if (before) explain.push(explainEntry(keyword, before, wrong ? change : (before.value ?? '')));
     if (wrong) drift.push(keyword);
   }

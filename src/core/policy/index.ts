@@ -77,9 +77,21 @@ export function parsePolicy(text: string, file: string): { policy: Policy; warni
   const document = canonicalDirectives(source, source.value as Record<string, unknown>, diagnostics);
   const validate = validator();
   if (!validate(document)) {
+    // The keyword table still checks every sshd key, and every value the schema did not refuse.
     const keys: Diagnostic[] = [];
-    checkSshdKeys(source, (document as { sshd?: unknown }).sshd, keys);
-    const found = [...schemaDiagnostics(source, validate.errors ?? []), ...keys].sort((a, b) => a.line - b.line || a.col - b.col);
+    const errors = validate.errors ?? [];
+    const sshdBlock = (document as { sshd?: unknown }).sshd;
+    checkSshdKeys(source, sshdBlock, keys);
+    if (typeof sshdBlock === 'object' && sshdBlock !== null && !Array.isArray(sshdBlock)) {
+      const refused = (key: string): boolean => errors.some((e) => e.instancePath === `/sshd/${key}` || e.instancePath.startsWith(`/sshd/${key}/`));
+      const unrefused = Object.fromEntries(Object.entries(sshdBlock).filter(([key]) => !refused(key) && canonicalKeyword(key) !== undefined));
+      checkSshdSection(source, unrefused, keys);
+    }
+    // A key both passes refuse (a deprecated keyword) is reported once.
+    const seen = new Set<string>();
+    const found = [...schemaDiagnostics(source, errors), ...keys]
+      .filter((d) => !seen.has(`${d.line}:${d.col}:${d.message}`) && seen.add(`${d.line}:${d.col}:${d.message}`))
+      .sort((a, b) => a.line - b.line || a.col - b.col);
     throw new ConfigError([...diagnostics, ...found]);
   }
   const policy = buildPolicy(source, document, diagnostics);

@@ -107,4 +107,13 @@ describe('sshd: any global keyword of the table', () => {
       'policy.yml:4:3: sshd.KerberosTgtPassing is deprecated: sshd ignores it, so fleet does not set it',
     ]);
   });
+
+  test('a value the schema refuses does not hide the table\'s findings on the other keys', () => {
+    expect(messages('sshd:\n  ClientAliveCountMax: many\n  Protocol: 2\n  PermitRootLogin: maybe\n  Banner: [a, b]\n')).toEqual([
+      'policy.yml:2:24: sshd.ClientAliveCountMax must be an integer of 0 or more',
+      'policy.yml:3:3: sshd.Protocol is deprecated: sshd ignores it, so fleet does not set it',
+      'policy.yml:4:20: sshd.PermitRootLogin must be one of: yes, prohibit-password, without-password, forced-commands-only, no',
+      'policy.yml:5:11: sshd.Banner takes one value, not a list',
+    ]);
+  });
 });
