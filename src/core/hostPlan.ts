@@ -8,7 +8,7 @@ import type { Policy } from './policy/index.js';
 import type { EffectiveEntry, FileEdit } from './sshd/index.js';
 import { SSH_CLIENT_DEFAULTS } from './sshclient/index.js';
 import { FleetError } from './errors.js';
-import { knownBy, normalizeValue, opensshVersion, planSshd, readOrder, SSHD_DEFAULTS, sshdKeyword, writeTargets } from './sshd/index.js';
+import { allowedInMatch, knownBy, normalizeValue, opensshVersion, planSshd, readOrder, SSHD_DEFAULTS, sshdKeyword, writeTargets } from './sshd/index.js';
 import { keyedOccurrence } from './sshd/plan.js';
 
 /**
@@ -46,15 +46,25 @@ function promiseFor(keyword: string, value: string, version: readonly [number, n
   return annotation?.combine === 'accumulate' ? want.split(' ')[0] : want;
 }
 
-export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd' | 'sshdMembers'>): HostPlan {
+export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd' | 'sshdMembers' | 'sshdMatch'>): HostPlan {
   const version = opensshVersion(facts.sshdVersion) ?? undefined;
-  const unknown = version === undefined ? [] : [...Object.keys(policy.sshd), ...Object.keys(policy.sshdMembers ?? {})].filter((k) => !knownBy(k, version));
+  const matchKeywords = (policy.sshdMatch ?? []).flatMap((b) => Object.keys(b.set));
+  const unknown = version === undefined ? [] : [...Object.keys(policy.sshd), ...Object.keys(policy.sshdMembers ?? {}), ...matchKeywords].filter((k) => !knownBy(k, version));
   if (unknown.length > 0) {
     // A keyword sshd does not know makes it refuse its whole config: the host stops here.
-    const known = unknown.map((k) => `${k} (known to OpenSSH ${sshdKeyword(k)?.versions ?? 'no release'})`).join(', ');
+    const known = [...new Set(unknown)].map((k) => `${k} (known to OpenSSH ${sshdKeyword(k)?.versions ?? 'no release'})`).join(', ');
     throw new FleetError('CONFIG_UNSUPPORTED', `this host's sshd (${facts.sshdVersion}) does not know ${known}; nothing was changed`);
   }
-  const sshd = planSshd(facts.tree, policy.sshd, { ...(policy.sshdMembers ? { members: policy.sshdMembers } : {}), ...(version ? { version } : {}) });
+  const global = version === undefined ? [] : matchKeywords.filter((k) => !allowedInMatch(k, version));
+  if (global.length > 0) {
+    const where = [...new Set(global)].map((k) => `${k} (in Match from OpenSSH ${sshdKeyword(k)?.matchIn ?? 'no release'})`).join(', ');
+    throw new FleetError('CONFIG_UNSUPPORTED', `this host's sshd (${facts.sshdVersion}) does not allow ${where} inside Match; nothing was changed`);
+  }
+  const sshd = planSshd(facts.tree, policy.sshd, {
+    ...(policy.sshdMembers ? { members: policy.sshdMembers } : {}),
+    ...(policy.sshdMatch ? { match: policy.sshdMatch } : {}),
+    ...(version ? { version } : {}),
+  });
   const files: PlannedFile[] = sshd.edits;
   const writes = writeTargets(facts.tree, files);
 

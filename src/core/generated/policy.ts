@@ -47,6 +47,12 @@ export interface PolicyDocument {
    */
   hosts?: string;
   sshd?: SshdDirectives;
+  /**
+   * sshd_config keywords inside Match blocks: each item names the block by its criteria as written after Match, and the keywords to set in it (only keywords sshd allows inside Match).
+   *
+   * @minItems 1
+   */
+  sshd_match?: [SshdMatchBlock, ...SshdMatchBlock[]];
   client?: ClientDirectives;
   rollout?: Rollout;
 }
@@ -58,6 +64,12 @@ export interface SshdDirectives {
   ClientAliveCountMax?: Count;
   TCPKeepAlive?: YesNo;
   [k: string]: SshdValue | Time | Count | YesNo | undefined;
+}
+export interface SshdMatchBlock {
+  match: string;
+  set: {
+    [k: string]: SshdValue;
+  };
 }
 /**
  * ssh client directives, written to the ~/.ssh/config of `users` on every host, or to a system-wide drop-in.
@@ -137,6 +149,39 @@ export const policySchema: Record<string, unknown> = {
           "$ref": "#/definitions/yesNo"
         }
       }
+    },
+    "sshd_match": {
+      "type": "array",
+      "description": "sshd_config keywords inside Match blocks: each item names the block by its criteria as written after Match, and the keywords to set in it (only keywords sshd allows inside Match).",
+      "items": {
+        "title": "SshdMatchBlock",
+        "type": "object",
+        "x-key-kind": "sshd_match key",
+        "additionalProperties": false,
+        "required": [
+          "match",
+          "set"
+        ],
+        "properties": {
+          "match": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "^[^\\u0000-\\u001f\\u007f\"'#\\\\]+$",
+            "x-expect": "must be Match criteria on one line, without quotes, backslashes or #, such as User backup"
+          },
+          "set": {
+            "type": "object",
+            "x-key-kind": "directive",
+            "minProperties": 1,
+            "additionalProperties": {
+              "$ref": "#/definitions/sshdValue"
+            },
+            "x-expect": "must set at least one directive"
+          }
+        }
+      },
+      "minItems": 1,
+      "x-expect": "must be a list of { match: criteria, set: { keyword: value } }"
     },
     "client": {
       "title": "ClientDirectives",

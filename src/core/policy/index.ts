@@ -45,6 +45,8 @@ export interface Policy {
   sshd: Record<string, string>;
   /** Accumulating sshd keywords given as members to add or remove (AcceptEnv: { present: [LANG] }). */
   sshdMembers?: Record<string, SshdMembers>;
+  /** Keywords inside Match blocks, each block named by its criteria as written after `Match`. */
+  sshdMatch?: { criteria: string; set: Record<string, string> }[];
   /** ssh client directives, for `users`' ~/.ssh/config or, with `system`, a system drop-in. */
   client?: { users: string[]; system: boolean; directives: Record<string, string> };
   rollout: { forks: number; serial: Serial; maxFailPercent: number };
@@ -82,10 +84,18 @@ export function parsePolicy(text: string, file: string): { policy: Policy; warni
     const errors = validate.errors ?? [];
     const sshdBlock = (document as { sshd?: unknown }).sshd;
     checkSshdKeys(source, sshdBlock, keys);
-    if (typeof sshdBlock === 'object' && sshdBlock !== null && !Array.isArray(sshdBlock)) {
-      const refused = (key: string): boolean => errors.some((e) => e.instancePath === `/sshd/${key}` || e.instancePath.startsWith(`/sshd/${key}/`));
-      const unrefused = Object.fromEntries(Object.entries(sshdBlock).filter(([key]) => !refused(key) && canonicalKeyword(key) !== undefined));
-      checkSshdSection(source, unrefused, keys);
+    const refused = (pointer: string): boolean => errors.some((e) => e.instancePath === pointer || e.instancePath.startsWith(`${pointer}/`));
+    const unrefused = (block: object, pointer: string): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(block).filter(([key]) => !refused(`${pointer}/${key}`) && canonicalKeyword(key) !== undefined));
+    if (typeof sshdBlock === 'object' && sshdBlock !== null && !Array.isArray(sshdBlock)) checkSshdSection(source, unrefused(sshdBlock, '/sshd'), keys);
+    const matchBlocks = (document as { sshd_match?: unknown }).sshd_match;
+    if (Array.isArray(matchBlocks)) {
+      matchBlocks.forEach((b: unknown, i) => {
+        const set = typeof b === 'object' && b !== null ? (b as { set?: unknown }).set : undefined;
+        if (typeof set !== 'object' || set === null || Array.isArray(set)) return;
+        checkSshdKeys(source, set, keys, ['sshd_match', i, 'set']);
+        checkSshdSection(source, unrefused(set, `/sshd_match/${i}/set`), keys, ['sshd_match', i, 'set']);
+      });
     }
     // A key both passes refuse (a deprecated keyword) is reported once.
     const seen = new Set<string>();
@@ -152,7 +162,7 @@ function buildPolicy(source: YamlSource, document: PolicyDocument, diagnostics: 
     }
     client = { users: system ? [] : (users ?? []), system, directives: clientDirectives };
   }
-  if (document.sshd === undefined && document.client === undefined) {
+  if (document.sshd === undefined && document.client === undefined && document.sshd_match === undefined) {
     diagnostics.push({ file: source.file, line: 0, col: 0, message: 'sets nothing: give sshd: or client: directives', severity: 'error' });
   }
   const serial = document.rollout?.serial;
@@ -172,6 +182,12 @@ function buildPolicy(source: YamlSource, document: PolicyDocument, diagnostics: 
     },
   };
   if (Object.keys(checked.members).length > 0) policy.sshdMembers = checked.members;
+  if (document.sshd_match !== undefined) {
+    policy.sshdMatch = document.sshd_match.map((block, i) => ({
+      criteria: block.match.trim().split(/[ \t]+/).join(' '),
+      set: checkSshdSection(source, { ...block.set }, diagnostics, ['sshd_match', i, 'set']).values,
+    }));
+  }
   if (document.inventory !== undefined) policy.inventory = path.resolve(path.dirname(file), document.inventory);
   if (client) policy.client = client;
   return policy;

@@ -5,7 +5,7 @@
  * the allowed words or the range in the message, positioned at the key or value.
  */
 import type { Diagnostic } from '../errors.js';
-import { canonicalKeyword, OPENSSH_RELEASES, settableSshdKeywords, sshdKeyword, type SshdKeyword, type ValueType } from '../sshd/keywords.js';
+import { allowedInMatch, canonicalKeyword, OPENSSH_RELEASES, opensshVersion, settableSshdKeywords, sshdKeyword, type SshdKeyword, type ValueType } from '../sshd/keywords.js';
 import { convtime, strtonum } from '../sshd/printed.js';
 import { diagnosticAt, didYouMean, formatPath, type YamlSource } from '../yamlSource.js';
 
@@ -32,13 +32,31 @@ const ARGUMENT = /^[^\s"'#\\]+$/;
 // An algorithm name (cipher, MAC, KEX, key type, signature).
 const ALGORITHM = /^[A-Za-z0-9][A-Za-z0-9@._-]*$/;
 
-/** Checks every key and value of `sshd:` (keys already renamed to canonical spelling where known). */
-export function checkSshdSection(source: YamlSource, block: Record<string, unknown>, diagnostics: Diagnostic[]): SshdSection {
+const NEWEST = opensshVersion(OPENSSH_RELEASES[OPENSSH_RELEASES.length - 1] ?? '') as [number, number];
+
+/**
+ * Checks every key and value of `sshd:` (keys already renamed to canonical spelling where
+ * known), or, with `at` ['sshd_match', i, 'set'], of one Match block: there only keywords sshd
+ * allows inside Match (in the newest release; the host's own is checked at plan time), exact values.
+ */
+export function checkSshdSection(source: YamlSource, block: Record<string, unknown>, diagnostics: Diagnostic[], at: (string | number)[] = ['sshd']): SshdSection {
   const section: SshdSection = { values: {}, members: {} };
+  const inMatch = at[0] === 'sshd_match';
   for (const [key, value] of Object.entries(block)) {
-    const here = ['sshd', key];
+    const here = [...at, key];
     const entry = settable(key, source, here, diagnostics);
     if (entry === undefined) continue;
+    if (inMatch) {
+      if (!allowedInMatch(entry.name, NEWEST)) {
+        diagnostics.push(diagnosticAt(source, here, 'key', `${formatPath(here)} is not allowed inside Match: sshd takes ${entry.name} only in the global section (use sshd:)`));
+        continue;
+      }
+      if (key !== entry.name) diagnostics.push(diagnosticAt(source, here, 'key', `${formatPath(here)} is read as ${entry.name}; write ${entry.name}`, 'warning'));
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        diagnostics.push(diagnosticAt(source, here, 'value', `${formatPath(here)} takes the exact value inside Match, not present/absent`));
+        continue;
+      }
+    }
     const fail = (message: string, at: (string | number)[] = here): undefined => {
       diagnostics.push(diagnosticAt(source, at, 'value', `${formatPath(at)} ${message}`));
       return undefined;
@@ -69,13 +87,13 @@ export function checkSshdSection(source: YamlSource, block: Record<string, unkno
  * Only the keys of `sshd:`: what the schema cannot say when it already refused a value, so one
  * run reports every mistake.
  */
-export function checkSshdKeys(source: YamlSource, block: unknown, diagnostics: Diagnostic[]): void {
+export function checkSshdKeys(source: YamlSource, block: unknown, diagnostics: Diagnostic[], at: (string | number)[] = ['sshd']): void {
   if (typeof block !== 'object' || block === null || Array.isArray(block)) return;
-  for (const key of Object.keys(block)) settable(key, source, ['sshd', key], diagnostics);
+  for (const key of Object.keys(block)) settable(key, source, [...at, key], diagnostics);
 }
 
 /** The table's entry for a policy key that can be set, or a diagnostic saying why not. */
-function settable(key: string, source: YamlSource, here: string[], diagnostics: Diagnostic[]): SshdKeyword | undefined {
+function settable(key: string, source: YamlSource, here: (string | number)[], diagnostics: Diagnostic[]): SshdKeyword | undefined {
   const error = (message: string): undefined => {
     diagnostics.push(diagnosticAt(source, here, 'key', `${formatPath(here)} ${message}`));
     return undefined;

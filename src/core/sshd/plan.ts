@@ -24,13 +24,16 @@ import { canonicalKeyword, normalizeValue, SSHD_DEFAULTS, sshdKeyword } from './
 import { formatArgument } from './lexer.js';
 import { type Occurrence, readOrder } from './read-order.js';
 import { applyEdits } from './tree.js';
-import type { ConfigTree, DesiredDirectives, DesiredMembers, FileEdit, SshdPlan } from './types.js';
+import { checkMatchBlocks, planMatchBlocks } from './plan-match.js';
+import type { ConfigTree, DesiredDirectives, DesiredMatchBlock, DesiredMembers, FileEdit, SshdPlan } from './types.js';
 
 export interface PlanOptions {
   /** Accumulating keywords given as members to add or remove. */
   members?: Readonly<Record<string, DesiredMembers>>;
   /** The host's sshd release, for the forms `sshd -T` prints differently across releases. */
   version?: readonly [number, number];
+  /** Keywords to set inside Match blocks. */
+  match?: readonly DesiredMatchBlock[];
 }
 
 export function planSshd(tree: ConfigTree, desired: DesiredDirectives, options: PlanOptions = {}): SshdPlan {
@@ -87,6 +90,8 @@ export function planSshd(tree: ConfigTree, desired: DesiredDirectives, options: 
     planMembers(keyword, present, absent, mine, { editable, additions, warnings, line });
   }
 
+  // Match blocks first: new global lines at the top would move the lines they edit.
+  if (options.match !== undefined) warnings.push(...planMatchBlocks(tree, order, options.match, editable, version));
   if (additions.length > 0) insertAtTop(editable(tree.main), additions);
 
   const edits: FileEdit[] = [];
@@ -99,7 +104,9 @@ export function planSshd(tree: ConfigTree, desired: DesiredDirectives, options: 
   // Main file first, then the rest in path order, so plans print the same way every time.
   edits.sort((a, b) => (a.path === tree.main ? -1 : b.path === tree.main ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-  const afterOccurrences = readOrder(applyEdits(tree, edits)).occurrences;
+  const edited = applyEdits(tree, edits);
+  if (options.match !== undefined) checkMatchBlocks(edited, options.match, version);
+  const afterOccurrences = readOrder(edited).occurrences;
   const after = effectiveFromOccurrences(afterOccurrences, keywords, version);
   for (const { keyword, value } of wanted) {
     const promised = isKeyed(keyword)

@@ -30,6 +30,13 @@ export interface DesiredMembers {
   absent: readonly string[];
 }
 
+/** Keywords to set inside the Match block with these criteria (`User backup`), as written after `Match`. */
+export interface DesiredMatchBlock {
+  criteria: string;
+  /** canonical keyword → value as written */
+  set: Readonly<Record<string, string>>;
+}
+
 /** A line in a file on the host. */
 export interface Origin {
   path: string;

@@ -117,3 +117,19 @@ describe('sshd: any global keyword of the table', () => {
     ]);
   });
 });
+
+describe('sshd_match: keywords inside Match blocks', () => {
+  test('the issue example is read', () => {
+    const { policy } = parsePolicy('sshd_match:\n  - match: User  backup\n    set: { ClientAliveInterval: 15m, PermitTTY: no }\n', 'policy.yml');
+    expect(policy.sshdMatch).toEqual([{ criteria: 'User backup', set: { ClientAliveInterval: '900', PermitTTY: 'no' } }]);
+  });
+
+  test('a global-only keyword, an unknown one and a bad value, each at its place', () => {
+    expect(messages('sshd_match:\n  - match: User backup\n    set:\n      Ciphers: [aes128-ctr]\n      PermitTTI: no\n      PermitTTY: maybe\n  - match: "User x # y"\n    set: { PermitTTY: no }\n')).toEqual([
+      'policy.yml:4:7: sshd_match[0].set.Ciphers is not allowed inside Match: sshd takes Ciphers only in the global section (use sshd:)',
+      'policy.yml:5:7: sshd_match[0].set.PermitTTI is not a known directive (did you mean PermitTTY?)',
+      'policy.yml:6:18: sshd_match[0].set.PermitTTY must be yes or no',
+      'policy.yml:7:12: sshd_match[1].match must be Match criteria on one line, without quotes, backslashes or #, such as User backup',
+    ]);
+  });
+});
