@@ -158,4 +158,26 @@ describe.sequential('any global keyword on real sshd hosts', () => {
       expect(configSnapshot(h)).toEqual(files.get(h.name));
     }
   });
+
+  it('sshd_match sets keywords inside a Match block, proven by sshd -T for a matching and a non-matching connection', async () => {
+    const matched = writePolicy('match', `${POLICY}sshd_match:\n  - match: User backup\n    set: { ClientAliveInterval: 15m, PermitTTY: no, MaxSessions: 2 }\n`);
+    const run = await fleet(['apply', matched, ...runFlags(lab)]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const connection = async (h: LabHost, user: string): Promise<Record<string, string>> => {
+      const t = await lab.exec(h, `/usr/sbin/sshd -T -C user=${user},host=client.example,addr=127.0.0.9`);
+      expect(t.code, t.stderr).toBe(0);
+      return Object.fromEntries(t.stdout.split('\n').filter((l) => /^(clientaliveinterval|permittty|maxsessions|passwordauthentication) /.test(l)).map((l) => l.split(' ') as [string, string]));
+    };
+    for (const h of lab.hosts) {
+      expect(await connection(h, 'backup'), `${h.name} (${h.shape}) backup`).toMatchObject({ clientaliveinterval: '900', permittty: 'no', maxsessions: '2', passwordauthentication: 'no' });
+      const other = await connection(h, 'deploy');
+      expect(other['clientaliveinterval'], `${h.name} deploy`).not.toBe('900');
+      expect(other['permittty'], `${h.name} deploy`).toBe('yes');
+      expect(await lab.isAccepting(h)).toBe(true);
+    }
+    const files = new Map(lab.hosts.map((h) => [h.name, configSnapshot(h)]));
+    const again = jsonReport(await fleet(['apply', matched, ...runFlags(lab)]));
+    expect(again.hosts.map((r) => r.status)).toEqual(lab.hosts.map(() => 'unchanged'));
+    for (const h of lab.hosts) expect(configSnapshot(h)).toEqual(files.get(h.name));
+  });
 });
