@@ -8,8 +8,7 @@ import type { Policy } from './policy/index.js';
 import type { EffectiveEntry, FileEdit } from './sshd/index.js';
 import { SSH_CLIENT_DEFAULTS } from './sshclient/index.js';
 import { FleetError } from './errors.js';
-import { allowedInMatch, knownBy, normalizeValue, opensshVersion, planSshd, readOrder, SSHD_DEFAULTS, sshdKeyword, writeTargets } from './sshd/index.js';
-import { keyedOccurrence } from './sshd/plan.js';
+import { allowedInMatch, knownBy, normalizeValue, opensshVersion, planSshd, SSHD_DEFAULTS, sshdKeyword, writeTargets } from './sshd/index.js';
 
 /**
  * A file write the apply engine performs. It keeps the live file's owner and mode (a new file
@@ -84,13 +83,9 @@ export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd' | 'sshdMe
     const before = sshd.before[keyword];
     if (before) explain.push(explainEntry(keyword, before, want));
     const promise = promiseFor(keyword, wanted, version);
-    if (promise === undefined) {
-      // Not comparable with sshd -T: the files are the measure (for Subsystem, its named line).
-      const name = wanted.split(' ')[0] as string;
-      const modelled = sshdKeyword(keyword)?.annotation?.combine === 'keyed' ? keyedOccurrence(readOrder(facts.tree).occurrences, keyword, name)?.args.join(' ') : before?.value;
-      if (modelled !== want) drift.push(keyword);
-      continue;
-    }
+    // Not comparable with sshd -T: the files are the measure, and a planned edit shows any
+    // difference (`drift` lists only what sshd -T can be asked about).
+    if (promise === undefined) continue;
     promised[keyword] = promise;
     const live = facts.effective?.[keyword.toLowerCase()];
     if (sshdKeyword(keyword)?.annotation?.combine === 'accumulate') {
@@ -110,9 +105,7 @@ export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd' | 'sshdMe
     const members = (before?.value ?? '').split(' ');
     // `+COLORTERM -TZ`: the members the plan adds and removes; `(ok)` when the files already agree.
     const change = [...present.filter((m) => !members.includes(m)).map((m) => `+${m}`), ...absent.filter((m) => members.includes(m)).map((m) => `-${m}`)].join(' ');
-    const wrong = change !== '';
-    if (before) explain.push(explainEntry(keyword, before, wrong ? change : (before.value ?? '')));
-    if (wrong) drift.push(keyword);
+    if (before) explain.push(explainEntry(keyword, before, change !== '' ? change : (before.value ?? '')));
   }
   return { files, writes, promised, explain, warnings, drift };
 }

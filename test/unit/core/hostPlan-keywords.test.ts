@@ -50,4 +50,18 @@ describe('planning a host with any keyword', () => {
     expect(plan.files).toEqual([]);
     expect(plan.warnings).toEqual([]);
   });
+
+  test('members the files lack are planned and explained, and named nowhere as an unprovable promise', () => {
+    const plan = planHost(facts('AcceptEnv LANG XMODIFIERS\n', 'OpenSSH_9.2p1', { acceptenv: 'LANG' }), {
+      sshd: { Ciphers: '+aes128-cbc' },
+      sshdMembers: { AcceptEnv: { present: ['LANG', 'COLORTERM'], absent: ['XMODIFIERS'] } },
+    });
+    expect(plan.explain).toEqual([
+      'Ciphers (default) sshd default (not set) → +aes128-cbc',
+      'AcceptEnv LANG XMODIFIERS from /etc/ssh/sshd_config:1 → +COLORTERM -XMODIFIERS',
+    ]);
+    expect(plan.files[0]?.after).toBe('Ciphers +aes128-cbc\nAcceptEnv COLORTERM\nAcceptEnv LANG\n');
+    expect(plan.promised).toEqual({});
+    expect(plan.drift).toEqual([]);
+  });
 });
