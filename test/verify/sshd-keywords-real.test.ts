@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { allowedInMatch, knownBy, normalizeValue, opensshVersion, sshdKeyword, sshdKeywords, type SshdKeyword } from '../../src/core/sshd/keywords.js';
+import { allowedInMatch, knownBy, lastWins, normalizeValue, opensshVersion, sshdKeyword, sshdKeywords, type SshdKeyword } from '../../src/core/sshd/keywords.js';
 
 const SSHD = '/usr/sbin/sshd';
 const run = promisify(execFile);
@@ -135,4 +135,44 @@ test('sshd -T prints each sample and each enumeration word as the table normalis
   // A `build` keyword this sshd was built without (KerberosGetAFSToken without AFS) prints nothing.
   const absent = (r: { keyword: string; got?: string }): boolean => r.got === undefined && sshdKeyword(r.keyword)?.status === 'build';
   expect(results.filter((r) => r.got !== r.want && !absent(r))).toEqual([]);
+});
+
+/** Two different values sshd accepts for a keyword, where the table's type gives them. */
+function twoValues(k: SshdKeyword): [string, string] | undefined {
+  const a = k.annotation!;
+  const type = a.type;
+  switch (type.kind) {
+    case 'flag':
+      return ['yes', 'no'];
+    case 'enum': {
+      const first = type.words[0]!;
+      const other = type.words.find((w) => normalizeValue(k.name, w) !== normalizeValue(k.name, first));
+      return other === undefined ? undefined : [first, other];
+    }
+    case 'integer':
+      return [String(Math.max(type.min, Number(a.sample)) + 1), String(Math.max(type.min, Number(a.sample)) + 2)];
+    case 'time':
+      return ['10', '20'];
+    default:
+      return a.alternate === undefined ? undefined : [a.sample, a.alternate];
+  }
+}
+
+test('repeated lines combine as the table says: sshd -T shows the first value, or the last where the table says the last wins', async () => {
+  const cases = sshdKeywords()
+    .filter((k) => k.annotation !== undefined && knownBy(k.name, version) && k.status === 'option' && k.annotation.combine === 'first')
+    .flatMap((k) => {
+      const values = twoValues(k);
+      return values === undefined ? [] : [{ keyword: k.name, values, last: lastWins(k.name, version) }];
+    });
+  expect(cases.length).toBeGreaterThan(40);
+  const results = await Promise.all(
+    cases.map(async (c) => {
+      const extra = sample(sshdKeyword(c.keyword)!).slice(1);
+      const got = await printed([`${c.keyword} ${c.values[0]}`, `${c.keyword} ${c.values[1]}`, ...extra], c.keyword);
+      const winner = c.last ? c.values[1] : c.values[0];
+      return { ...c, got, want: normalizeValue(c.keyword, winner, version) };
+    }),
+  );
+  expect(results.filter((r) => r.got !== r.want)).toEqual([]);
 });

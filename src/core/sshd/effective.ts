@@ -10,7 +10,7 @@
  *   first value inside an active `Match all` block beats every global line. TCPKeepAlive and
  *   other global-only keywords are not copied: for them the startup parse decides.
  */
-import { canonicalKeyword, normalizeValue, sshdKeyword } from './keywords.js';
+import { canonicalKeyword, lastWins, normalizeValue, sshdKeyword } from './keywords.js';
 import { type Occurrence, readOrder } from './read-order.js';
 import type { ConfigTree, EffectiveEntry } from './types.js';
 
@@ -69,10 +69,10 @@ const MATCH_COPIED = new Set([
 ]);
 
 /** The occurrence whose value `sshd -T` prints (see the module comment), if any. */
-export function winningOccurrence(mine: readonly Occurrence[], keyword: string): Occurrence | undefined {
-  // MaxStartups and PerSourceNetBlockSize are overwritten by every line (servconf.c sets
-  // them unconditionally): the last line read wins.
-  if (sshdKeyword(keyword)?.annotation?.combine === 'last') return mine.filter((o) => o.active).pop();
+export function winningOccurrence(mine: readonly Occurrence[], keyword: string, version?: readonly [number, number]): Occurrence | undefined {
+  // Some options are overwritten by every line on some releases (MaxStartups before 10.1,
+  // see the keyword table's lastIn): there the last line read wins.
+  if (lastWins(keyword, version)) return mine.filter((o) => o.active).pop();
   if (MATCH_COPIED.has(keyword.toLowerCase())) {
     const matchAll = mine.find((o) => o.active && o.match !== null);
     if (matchAll !== undefined) return matchAll;
@@ -82,7 +82,7 @@ export function winningOccurrence(mine: readonly Occurrence[], keyword: string):
 
 function effectiveEntry(occurrences: readonly Occurrence[], keyword: string, version?: readonly [number, number]): EffectiveEntry {
   const mine = occurrencesOf(occurrences, keyword);
-  const winner = winningOccurrence(mine, keyword);
+  const winner = winningOccurrence(mine, keyword, version);
   const valueOf = (o: Occurrence): string => occurrenceValue(keyword, o, version);
   // Every active line adds its members, in read order: none is shadowed.
   const added = accumulates(keyword) ? mine.filter((o) => o.active) : [];

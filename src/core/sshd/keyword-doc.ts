@@ -31,7 +31,6 @@ function typeText(type: ValueType): string {
 
 const COMBINE: Readonly<Record<KeywordAnnotation['combine'], string>> = {
   first: 'first value wins',
-  last: 'last line wins',
   accumulate: 'lines accumulate (exact list or present/absent)',
   'first-line': 'first line wins, whole',
   keyed: 'first line per name wins',
@@ -49,6 +48,7 @@ function printedText(printed: Printed): string {
     ipqos: 'af21 → af21 af21',
     rekeylimit: 'bytes and seconds',
     netblocksize: '24 → 24:0 (9.2)',
+    octal: '0077 → 077',
     permitrootlogin: 'prohibit-password → without-password before 10.1',
   }[printed.rule];
 }
@@ -79,7 +79,8 @@ export function keywordReference(): string {
       const name = `${k.name}${k.aliases.length > 0 ? ` (alias ${k.aliases.join(', ')})` : ''}${k.status === 'build' ? ' (build)' : ''}`;
       const printed =
         a.type.kind === 'algorithms' ? 'the list; +, -, ^ print the expanded list' : a.combine === 'accumulate' ? 'one line per member' : printedText(a.printed);
-      return row([name, k.versions, scopeText(k), typeText(a.type), COMBINE[a.combine], printed]);
+      const combine = a.lastIn === undefined ? COMBINE[a.combine] : `last line wins in ${a.lastIn}${a.lastIn.endsWith('+') ? '' : ', first after'}`;
+      return row([name, k.versions, scopeText(k), typeText(a.type), combine, printed]);
     }),
     '',
     'Known to sshd, not set by a policy (aliases, structure, deprecated and unsupported keywords):',

@@ -36,6 +36,10 @@ const FORWARDING_PRINTED: Printed = { words: { yes: 'yes', all: 'yes', no: 'no',
 const LOG_LEVELS = ['QUIET', 'FATAL', 'ERROR', 'INFO', 'VERBOSE', 'DEBUG', 'DEBUG1', 'DEBUG2', 'DEBUG3'];
 const FACILITIES = ['DAEMON', 'USER', 'AUTH', 'AUTHPRIV', 'LOCAL0', 'LOCAL1', 'LOCAL2', 'LOCAL3', 'LOCAL4', 'LOCAL5', 'LOCAL6', 'LOCAL7'];
 
+// lastIn: read from servconf.c release by release (an option set under `if (*activep)` with no
+// unset check; MaxStartups got its check in 10.1, IPQoS in 10.3, PerSourceNetBlockSize in 10.1,
+// PerSourceMaxStartups in 9.5) and held against sshd 9.2 by test/verify/sshd-keywords-real.test.ts.
+
 /** By canonical keyword. */
 export const SSHD_ANNOTATIONS: Readonly<Record<string, KeywordAnnotation>> = {
   AcceptEnv: list('LANG LC_*', 'accumulate'),
@@ -64,7 +68,7 @@ export const SSHD_ANNOTATIONS: Readonly<Record<string, KeywordAnnotation>> = {
   DenyUsers: list('nobody', 'accumulate'),
   DisableForwarding: flag('no', 'no'),
   ExposeAuthInfo: flag('no', 'no'),
-  FingerprintHash: enumeration(['md5', 'sha256'], 'sha256', { words: { md5: 'MD5', sha256: 'SHA256' } }),
+  FingerprintHash: { ...enumeration(['md5', 'sha256'], 'sha256', { words: { md5: 'MD5', sha256: 'SHA256' } }), lastIn: '7.4+' },
   ForceCommand: text('none'),
   GatewayPorts: enumeration(['no', 'yes', 'clientspecified'], 'no'),
   GSSAPIAuthentication: flag('no', 'no'),
@@ -85,7 +89,7 @@ export const SSHD_ANNOTATIONS: Readonly<Record<string, KeywordAnnotation>> = {
   IgnoreRhosts: enumeration(['yes', 'no', 'shosts-only'], 'yes'),
   IgnoreUserKnownHosts: flag('no', 'no'),
   Include: structure('/etc/ssh/fleet-sample-include-*.conf'),
-  IPQoS: special('^\\S+(?: \\S+)?$', 'one or two IP QoS words or numbers (af21, cs1, lowdelay, none, 0x10)', 'af21 cs1', { rule: 'ipqos' }),
+  IPQoS: { ...special('^\\S+(?: \\S+)?$', 'one or two IP QoS words or numbers (af21, cs1, lowdelay, none, 0x10)', 'af21 cs1', { rule: 'ipqos' }), alternate: 'af11 cs1', lastIn: '7.4-10.2' },
   KbdInteractiveAuthentication: flag('no'),
   KerberosAuthentication: flag('no', 'no'),
   KerberosGetAFSToken: flag('no'),
@@ -101,7 +105,7 @@ export const SSHD_ANNOTATIONS: Readonly<Record<string, KeywordAnnotation>> = {
   Match: structure('all'),
   MaxAuthTries: integer(0, '6', '6'),
   MaxSessions: integer(0, '10', '10'),
-  MaxStartups: special('^\\d+(?::\\d+:\\d+)?$', 'start or start:rate:full, as 10 or 10:30:100', '10:30:100', { rule: 'maxstartups' }, 'last'),
+  MaxStartups: { ...special('^\\d+(?::\\d+:\\d+)?$', 'start or start:rate:full, as 10 or 10:30:100', '10:30:100', { rule: 'maxstartups' }), alternate: '20:30:100', lastIn: '7.4-10.0' },
   ModuliFile: word('/etc/ssh/moduli'),
   PAMServiceName: word('sshd'),
   PasswordAuthentication: flag('yes', 'yes'),
@@ -113,8 +117,8 @@ export const SSHD_ANNOTATIONS: Readonly<Record<string, KeywordAnnotation>> = {
   PermitTunnel: enumeration(['yes', 'point-to-point', 'ethernet', 'no'], 'no'),
   PermitUserEnvironment: word('no'),
   PermitUserRC: flag('yes', 'yes'),
-  PerSourceMaxStartups: integer(1, '10', undefined, ['none']),
-  PerSourceNetBlockSize: special('^\\d+(?::\\d+)?$', 'an IPv4 prefix length, or ipv4:ipv6 as 32:128', '32:128', { rule: 'netblocksize' }, 'last'),
+  PerSourceMaxStartups: { ...integer(1, '10', undefined, ['none']), lastIn: '8.5-9.4' },
+  PerSourceNetBlockSize: { ...special('^\\d+(?::\\d+)?$', 'an IPv4 prefix length, or ipv4:ipv6 as 32:128', '32:128', { rule: 'netblocksize' }), alternate: '24:64', lastIn: '8.5-10.0' },
   PerSourcePenalties: list('no', 'first-line'),
   PerSourcePenaltyExemptList: word('127.0.0.1/32'),
   PidFile: word('/run/sshd.pid'),
@@ -126,14 +130,14 @@ export const SSHD_ANNOTATIONS: Readonly<Record<string, KeywordAnnotation>> = {
   PubkeyAuthOptions: list('none', 'first-line'),
   RDomain: word('%D'),
   RefuseConnection: flag('no'),
-  RekeyLimit: special('^(?:default|\\d+[KkMmGg]?)(?: (?:none|\\d+[sSmMhHdDwW]?(?:\\d+[sSmMhHdDwW]?)*))?$', 'a size (1G, default) and optionally a time (1h, none)', '1G 1h', { rule: 'rekeylimit' }),
+  RekeyLimit: { ...special('^(?:default|\\d+[KkMmGg]?)(?: (?:none|\\d+[sSmMhHdDwW]?(?:\\d+[sSmMhHdDwW]?)*))?$', 'a size (1G, default) and optionally a time (1h, none)', '1G 1h', { rule: 'rekeylimit' }), alternate: '2G 2h' },
   RequiredRSASize: integer(1024, '2048', '1024'),
   RevokedKeys: word('none'),
   SecurityKeyProvider: word('internal'),
   SetEnv: list('FLEET=1', 'first-line'),
   SshdAuthPath: word('/usr/lib/openssh/sshd-auth'),
   SshdSessionPath: word('/usr/lib/openssh/sshd-session'),
-  StreamLocalBindMask: special('^[0-7]{1,4}$', 'an octal mask such as 0177', '0177', 'as-is'),
+  StreamLocalBindMask: { ...special('^[0-7]{1,4}$', 'an octal mask such as 0177', '0177', { rule: 'octal' }), alternate: '0077', lastIn: '7.4+' },
   StreamLocalBindUnlink: flag('no', 'no'),
   StrictModes: flag('yes', 'yes'),
   Subsystem: special('^\\S+ \\S.*$', 'a name and a command, as sftp /usr/lib/openssh/sftp-server', 'fleet-sample /bin/true', 'as-is', 'keyed'),

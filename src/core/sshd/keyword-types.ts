@@ -51,10 +51,9 @@ export type ValueType =
  * - `accumulate`: every line adds its arguments (AllowUsers, AcceptEnv, Port, HostKey, …);
  * - `first-line`: a list keyword whose first line wins whole (AuthorizedKeysFile, SetEnv, …);
  * - `keyed`: the first line per name wins (Subsystem sftp …);
- * - `last`: every line overwrites the one before (MaxStartups, PerSourceNetBlockSize in 9.x);
  * - `structure`: not a setting (Match, Include).
  */
-export type Combine = 'first' | 'accumulate' | 'first-line' | 'keyed' | 'last' | 'structure';
+export type Combine = 'first' | 'accumulate' | 'first-line' | 'keyed' | 'structure';
 
 /** How `sshd -T` prints a value (all keywords: the keyword in lower case first). */
 export type Printed =
@@ -69,7 +68,7 @@ export type Printed =
   /** a word → the word sshd prints for the same setting (`all` → `yes`) */
   | { words: Readonly<Record<string, string>> }
   /** computed from the value by a named rule in printed.ts (MaxStartups `10` → `10:30:10`) */
-  | { rule: 'maxstartups' | 'ipqos' | 'rekeylimit' | 'netblocksize' | 'permitrootlogin' };
+  | { rule: 'maxstartups' | 'ipqos' | 'rekeylimit' | 'netblocksize' | 'permitrootlogin' | 'octal' };
 
 /** What the sources do not say, written by hand from sshd_config(5) and servconf.c's parser. */
 export interface KeywordAnnotation {
@@ -78,6 +77,13 @@ export interface KeywordAnnotation {
   printed: Printed;
   /** A value sshd -t accepts, for the test that holds the table against a real sshd. */
   sample: string;
+  /**
+   * Releases in which every line overwrites the one before (servconf.c sets the option under
+   * `if (*activep)` without checking it is unset), so the LAST line wins there.
+   */
+  lastIn?: string;
+  /** A second value, different from the sample, for the test of how repeated lines combine. */
+  alternate?: string;
   /** A line sshd -t needs beside the sample (AuthorizedKeysCommand needs AuthorizedKeysCommandUser). */
   companion?: string;
   /** What `sshd -T` prints when nothing sets it (OpenSSH 9.2 on Debian 12), if the same everywhere fleet checked. */

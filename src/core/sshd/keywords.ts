@@ -92,6 +92,17 @@ export function knownBy(keyword: string, version: readonly [number, number]): bo
   return entry !== undefined && inReleases(entry.versions, version);
 }
 
+/**
+ * Whether the LAST of a keyword's lines wins on an sshd of `version` (MaxStartups before 10.1);
+ * without a version, the newest release's rule.
+ */
+export function lastWins(keyword: string, version?: readonly [number, number]): boolean {
+  const lastIn = TABLE.get(keyword.toLowerCase())?.annotation?.lastIn;
+  if (lastIn === undefined) return false;
+  const newest = opensshVersion(OPENSSH_RELEASES[OPENSSH_RELEASES.length - 1] ?? '') as [number, number];
+  return inReleases(lastIn, version ?? newest);
+}
+
 /** Whether a keyword may stand inside a Match block of an sshd of `version`. */
 export function allowedInMatch(keyword: string, version: readonly [number, number]): boolean {
   const entry = TABLE.get(keyword.toLowerCase());

@@ -6,7 +6,7 @@
  *   occurrence that wins today (see effective.ts; a `Match all` line beats global lines for the
  *   keywords the Match pass copies) is edited in place, wherever it lives (main file or
  *   drop-in). Later occurrences are shadowed and left alone; Match blocks are the site's
- *   exceptions. `last` keywords (MaxStartups) edit the last line instead.
+ *   exceptions. Where the last line wins (MaxStartups before 10.1) the last line is edited.
  * - accumulating keywords (AcceptEnv, AllowUsers, Port, HostKey, …): an exact list becomes one
  *   line in the winning place and every other active line is commented out (reported);
  *   `present` adds one line with the missing members; `absent` removes members from every line
@@ -71,7 +71,7 @@ export function planSshd(tree: ConfigTree, desired: DesiredDirectives, options: 
       planExactList(keyword, args, mine, { editable, additions, warnings, line });
       continue;
     }
-    const winner = isKeyed(keyword) ? keyedOccurrence(mine, keyword, args[0] as string) : winningOccurrence(mine, keyword);
+    const winner = isKeyed(keyword) ? keyedOccurrence(mine, keyword, args[0] as string) : winningOccurrence(mine, keyword, version);
     if (winner === undefined) {
       if (want !== SSHD_DEFAULTS[keyword.toLowerCase()]) additions.push(line(keyword, args));
       continue;

@@ -81,6 +81,12 @@ export function printedValue(annotation: KeywordAnnotation, value: string, versi
     case 'netblocksize':
       // A single number sets IPv4 only; OpenSSH 9.2 then prints the IPv6 size as 0.
       return /^\d+$/.test(value) ? `${Number(value)}:0` : value.split(':').map(Number).join(':');
+    case 'octal': {
+      // printf("%#03o"): one leading 0 (0077 → 077, 0 → 000).
+      if (!/^[0-7]+$/.test(value)) return value;
+      const n = parseInt(value, 8);
+      return n === 0 ? '000' : `0${n.toString(8)}`.padStart(3, '0');
+    }
     case 'ipqos':
       // One value serves interactive and bulk traffic alike: -T prints it twice.
       return (args.length === 1 ? [args[0], args[0]] : args).map((a) => (a as string).toLowerCase()).join(' ');

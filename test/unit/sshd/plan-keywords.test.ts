@@ -29,9 +29,10 @@ describe('single values, first value wins, in sshd -T form', () => {
     });
   });
 
-  test('MaxStartups: every line overwrites the one before, so the last is edited', () => {
+  test('MaxStartups: before 10.1 every line overwrites the one before, so the last is edited; from 10.1 the first', () => {
     const t = tree({ [MAIN]: 'MaxStartups 10\nMaxStartups 20:30:100\n' });
-    expect(files(t, { MaxStartups: '10:30:60' })[MAIN]).toBe('MaxStartups 10\nMaxStartups 10:30:60\n');
+    expect(files(t, { MaxStartups: '10:30:60' }, { version: [9, 2] })[MAIN]).toBe('MaxStartups 10\nMaxStartups 10:30:60\n');
+    expect(files(t, { MaxStartups: '10:30:60' }, { version: [10, 1] })[MAIN]).toBe('MaxStartups 10:30:60\nMaxStartups 20:30:100\n');
   });
 
   test('Subsystem is keyed by its name', () => {
