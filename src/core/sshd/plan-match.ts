@@ -63,7 +63,6 @@ export function planMatchBlocks(
       appended.push(`Match ${criteria}`, ...Object.entries(set).map(([k, v]) => `  ${k} ${argumentsOf(k, v).map(formatArgument).join(' ')}`));
       continue;
     }
-    const doc = editable(block.path);
     const missing: string[] = [];
     for (const [keyword, value] of Object.entries(set)) {
       const mine = occurrencesOf(order.occurrences, keyword);
@@ -75,9 +74,11 @@ export function planMatchBlocks(
         continue;
       }
       if (occurrenceValue(keyword, here, version) === normalizeValue(keyword, value, version)) continue;
+      // The line may live in a file the block includes: edit it there.
       const args = argumentsOf(keyword, value);
-      if (args.length === 1 && here.args.length === 1) replaceArgument(doc, here.lineIndex, 0, args[0] as string, formatArgument);
-      else replaceArguments(doc, here.lineIndex, args, formatArgument);
+      const lineDoc = editable(here.origin.path);
+      if (args.length === 1 && here.args.length === 1) replaceArgument(lineDoc, here.lineIndex, 0, args[0] as string, formatArgument);
+      else replaceArguments(lineDoc, here.lineIndex, args, formatArgument);
     }
     if (missing.length > 0) insertions.push({ path: block.path, matchIndex: block.lineIndex, lines: missing });
   }

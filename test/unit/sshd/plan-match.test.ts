@@ -44,4 +44,13 @@ describe('keywords inside Match blocks', () => {
     });
     expect(plan.edits[0]?.after).toBe('Match User a\n  PermitTTY no\n  MaxSessions 2\nMatch User b\n  PermitTTY no\n  MaxSessions 3\n');
   });
+
+  test('a line the block gets through an Include is edited in the included file (found by the property test)', () => {
+    const t = tree({
+      [MAIN]: 'Subsystem sftp /usr/lib/openssh/sftp-server\nMatch Address 10.0.0.0/8\n  Include /etc/ssh/sshd_config.d/*.conf',
+      '/etc/ssh/sshd_config.d/10-a.conf': 'ClientAliveInterval 0',
+    });
+    const plan = planSshd(t, {}, { match: [{ criteria: 'Address 10.0.0.0/8', set: { ClientAliveInterval: '30' } }] });
+    expect(plan.edits.map((e) => [e.path, e.after])).toEqual([['/etc/ssh/sshd_config.d/10-a.conf', 'ClientAliveInterval 30']]);
+  });
 });
