@@ -49,6 +49,8 @@ function printedText(printed: Printed): string {
     rekeylimit: 'bytes and seconds',
     netblocksize: '24 → 24:0 (9.2)',
     octal: '0077 → 077',
+    'zero-none': 'seconds; 0 → none',
+    'intmax-none': 'integer; 2147483647 → none',
     permitrootlogin: 'prohibit-password → without-password before 10.1',
   }[printed.rule];
 }

@@ -117,7 +117,7 @@ export const SSHD_ANNOTATIONS: Readonly<Record<string, KeywordAnnotation>> = {
   PermitTunnel: enumeration(['yes', 'point-to-point', 'ethernet', 'no'], 'no'),
   PermitUserEnvironment: word('no'),
   PermitUserRC: flag('yes', 'yes'),
-  PerSourceMaxStartups: { ...integer(1, '10', undefined, ['none']), lastIn: '8.5-9.4' },
+  PerSourceMaxStartups: { ...integer(1, '10', undefined, ['none']), printed: { rule: 'intmax-none' }, lastIn: '8.5-9.4' },
   PerSourceNetBlockSize: { ...special('^\\d+(?::\\d+)?$', 'an IPv4 prefix length, or ipv4:ipv6 as 32:128', '32:128', { rule: 'netblocksize' }), alternate: '24:64', lastIn: '8.5-10.0' },
   PerSourcePenalties: list('no', 'first-line'),
   PerSourcePenaltyExemptList: word('127.0.0.1/32'),
@@ -144,7 +144,8 @@ export const SSHD_ANNOTATIONS: Readonly<Record<string, KeywordAnnotation>> = {
   SyslogFacility: enumeration(FACILITIES, 'AUTH', 'upper'),
   TCPKeepAlive: flag('yes', 'yes'),
   TrustedUserCAKeys: word('none'),
-  UnusedConnectionTimeout: time('1h', undefined, ['none']),
+  // sshd -T prints no limit as `none`: 0 seconds here, INT_MAX for PerSourceMaxStartups.
+  UnusedConnectionTimeout: { ...time('1h', undefined, ['none']), printed: { rule: 'zero-none' } },
   UseDNS: flag('no', 'no'),
   UsePAM: flag('yes'),
   VersionAddendum: text('none'),

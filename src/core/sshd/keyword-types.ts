@@ -68,7 +68,7 @@ export type Printed =
   /** a word → the word sshd prints for the same setting (`all` → `yes`) */
   | { words: Readonly<Record<string, string>> }
   /** computed from the value by a named rule in printed.ts (MaxStartups `10` → `10:30:10`) */
-  | { rule: 'maxstartups' | 'ipqos' | 'rekeylimit' | 'netblocksize' | 'permitrootlogin' | 'octal' };
+  | { rule: 'maxstartups' | 'ipqos' | 'rekeylimit' | 'netblocksize' | 'permitrootlogin' | 'octal' | 'zero-none' | 'intmax-none' };
 
 /** What the sources do not say, written by hand from sshd_config(5) and servconf.c's parser. */
 export interface KeywordAnnotation {

@@ -87,6 +87,14 @@ export function printedValue(annotation: KeywordAnnotation, value: string, versi
       const n = parseInt(value, 8);
       return n === 0 ? '000' : `0${n.toString(8)}`.padStart(3, '0');
     }
+    case 'zero-none': {
+      const seconds = value.toLowerCase() === 'none' ? 0 : convtime(value);
+      return seconds === null ? value : seconds === 0 ? 'none' : String(seconds);
+    }
+    case 'intmax-none': {
+      const n = value.toLowerCase() === 'none' ? INT_MAX : strtonum(value);
+      return n === null ? value : n === INT_MAX ? 'none' : String(n);
+    }
     case 'ipqos':
       // One value serves interactive and bulk traffic alike: -T prints it twice.
       return (args.length === 1 ? [args[0], args[0]] : args).map((a) => (a as string).toLowerCase()).join(' ');
