@@ -100,13 +100,14 @@ function settable(key: string, source: YamlSource, here: (string | number)[], di
   };
   const name = canonicalKeyword(key);
   const entry = name === undefined ? undefined : sshdKeyword(name);
+  if (entry === undefined && name !== undefined) return error(`is a keyword of a distribution's patches (Debian, Red Hat), not of OpenSSH: fleet does not set it`);
   if (entry === undefined) {
     const suggestion = didYouMean(key, settableSshdKeywords().map((k) => k.name));
     return error(`is not a known directive (${suggestion ? `did you mean ${suggestion}?` : `no sshd_config keyword of ${RELEASES} is spelled so`})`);
   }
   if (entry.annotation?.combine === 'structure') return error(`cannot be set here: ${entry.name} is not a setting${entry.name === 'Match' ? ' (use sshd_match)' : ''}`);
   if (entry.annotation === undefined) {
-    const why = entry.status === 'deprecated' ? 'is deprecated: sshd ignores it' : entry.status === 'unsupported' ? 'is unsupported: sshd ignores it' : 'is a distribution patch\'s keyword';
+    const why = entry.status === 'deprecated' ? 'is deprecated: sshd ignores it' : 'is unsupported: sshd ignores it';
     return error(`${why}, so fleet does not set it`);
   }
   return entry;

@@ -64,4 +64,12 @@ describe('planning a host with any keyword', () => {
     expect(plan.promised).toEqual({});
     expect(plan.drift).toEqual([]);
   });
+
+  test('a keyword this release does not allow inside Match fails the host at plan time', () => {
+    const policy = { sshd: {}, sshdMatch: [{ criteria: 'User backup', set: { Subsystem: 'sftp internal-sftp' } }] };
+    expect(() => planHost(facts('Port 22\n', 'OpenSSH_9.2p1'), policy)).toThrow(
+      "this host's sshd (OpenSSH_9.2p1) does not allow Subsystem (in Match from OpenSSH 9.5+) inside Match; nothing was changed",
+    );
+    expect(planHost(facts('Port 22\n', 'OpenSSH_9.5p1'), policy).files[0]?.after).toBe('Port 22\nMatch User backup\n  Subsystem sftp internal-sftp\n');
+  });
 });

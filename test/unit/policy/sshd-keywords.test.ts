@@ -106,6 +106,9 @@ describe('sshd: any global keyword of the table', () => {
       'policy.yml:3:3: sshd.Match cannot be set here: Match is not a setting (use sshd_match)',
       'policy.yml:4:3: sshd.KerberosTgtPassing is deprecated: sshd ignores it, so fleet does not set it',
     ]);
+    expect(messages('sshd:\n  GSSAPIKeyExchange: no\n')).toEqual([
+      "policy.yml:2:3: sshd.GSSAPIKeyExchange is a keyword of a distribution's patches (Debian, Red Hat), not of OpenSSH: fleet does not set it",
+    ]);
   });
 
   test('a value the schema refuses does not hide the table\'s findings on the other keys', () => {
