@@ -103,6 +103,15 @@ export function lastWins(keyword: string, version?: readonly [number, number]): 
   return inReleases(lastIn, version ?? newest);
 }
 
+/**
+ * A policy value as the arguments of one config line: lists, text and values with their own
+ * syntax (RekeyLimit 1G 1h) are split on blanks; anything else is one argument.
+ */
+export function lineArguments(keyword: string, value: string): string[] {
+  const kind = TABLE.get(keyword.toLowerCase())?.annotation?.type.kind;
+  return kind === 'list' || kind === 'text' || kind === 'special' ? value.split(' ').filter((a) => a !== '') : [value];
+}
+
 /** Whether a keyword may stand inside a Match block of an sshd of `version`. */
 export function allowedInMatch(keyword: string, version: readonly [number, number]): boolean {
   const entry = TABLE.get(keyword.toLowerCase());

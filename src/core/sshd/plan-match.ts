@@ -9,7 +9,7 @@
 import { InternalError } from '../errors.js';
 import { newLine, lineEnding, replaceArgument, replaceArguments, terminateLastLine, type SshdDocument } from './document.js';
 import { occurrencesOf, occurrenceValue } from './effective.js';
-import { normalizeValue, sshdKeyword } from './keywords.js';
+import { lineArguments, normalizeValue } from './keywords.js';
 import { formatArgument } from './lexer.js';
 import { type Occurrence, type ReadOrder, readOrder } from './read-order.js';
 import type { ConfigTree, DesiredMatchBlock } from './types.js';
@@ -36,11 +36,6 @@ function inBlock(o: Occurrence, block: BlockStart): boolean {
   return o.match !== null && o.match.origin.path === block.path && o.match.origin.line === block.lineIndex + 1;
 }
 
-/** Arguments of one line for a value (lists and multi-word values split on blanks). */
-function argumentsOf(keyword: string, value: string): string[] {
-  const type = sshdKeyword(keyword)?.annotation?.type.kind;
-  return type === 'list' || type === 'text' || type === 'special' ? value.split(' ').filter((a) => a !== '') : [value];
-}
 
 /**
  * Plans the Match blocks into `editable` documents; returns warnings. `version` gives the
@@ -60,7 +55,7 @@ export function planMatchBlocks(
   for (const { criteria, set } of blocks) {
     const block = findBlock(order, criteria);
     if (block === undefined) {
-      appended.push(`Match ${criteria}`, ...Object.entries(set).map(([k, v]) => `  ${k} ${argumentsOf(k, v).map(formatArgument).join(' ')}`));
+      appended.push(`Match ${criteria}`, ...Object.entries(set).map(([k, v]) => `  ${k} ${lineArguments(k, v).map(formatArgument).join(' ')}`));
       continue;
     }
     const missing: string[] = [];
@@ -70,12 +65,12 @@ export function planMatchBlocks(
       const earlier = mine.filter((o) => o.match !== null && !inBlock(o, block) && before(order, o, block));
       for (const o of earlier) warnings.push(`${keyword} is also set at ${o.origin.path}:${o.origin.line} in an earlier Match ${o.match!.criteria}: a connection both select gets that value`);
       if (here === undefined) {
-        missing.push(`${keyword} ${argumentsOf(keyword, value).map(formatArgument).join(' ')}`);
+        missing.push(`${keyword} ${lineArguments(keyword, value).map(formatArgument).join(' ')}`);
         continue;
       }
       if (occurrenceValue(keyword, here, version) === normalizeValue(keyword, value, version)) continue;
       // The line may live in a file the block includes: edit it there.
-      const args = argumentsOf(keyword, value);
+      const args = lineArguments(keyword, value);
       const lineDoc = editable(here.origin.path);
       if (args.length === 1 && here.args.length === 1) replaceArgument(lineDoc, here.lineIndex, 0, args[0] as string, formatArgument);
       else replaceArguments(lineDoc, here.lineIndex, args, formatArgument);

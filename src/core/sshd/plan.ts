@@ -20,7 +20,7 @@ import { unifiedDiff } from '../diff.js';
 import { FleetError, InternalError } from '../errors.js';
 import { commentOut, lineEnding, newLine, parseConfigText, printConfigText, replaceArgument, replaceArguments, terminateLastLine, type SshdDocument } from './document.js';
 import { accumulates, effectiveFromOccurrences, occurrencesOf, occurrenceValue, winningOccurrence } from './effective.js';
-import { canonicalKeyword, normalizeValue, SSHD_DEFAULTS, sshdKeyword } from './keywords.js';
+import { canonicalKeyword, lineArguments, normalizeValue, SSHD_DEFAULTS, sshdKeyword } from './keywords.js';
 import { formatArgument } from './lexer.js';
 import { type Occurrence, readOrder } from './read-order.js';
 import { applyEdits } from './tree.js';
@@ -61,7 +61,7 @@ export function planSshd(tree: ConfigTree, desired: DesiredDirectives, options: 
 
   for (const { keyword, value } of wanted) {
     const want = normal(keyword, value);
-    const args = argumentsOf(keyword, value);
+    const args = lineArguments(keyword, value);
     const mine = occurrencesOf(order.occurrences, keyword);
     for (const o of mine) {
       // Active Match blocks are `Match all`: they apply to everyone, so they are no exception.
@@ -110,7 +110,7 @@ export function planSshd(tree: ConfigTree, desired: DesiredDirectives, options: 
   const after = effectiveFromOccurrences(afterOccurrences, keywords, version);
   for (const { keyword, value } of wanted) {
     const promised = isKeyed(keyword)
-      ? (keyedOccurrence(afterOccurrences, keyword, argumentsOf(keyword, value)[0] as string)?.args.join(' ') ?? null)
+      ? (keyedOccurrence(afterOccurrences, keyword, lineArguments(keyword, value)[0] as string)?.args.join(' ') ?? null)
       : (after[keyword]?.value ?? SSHD_DEFAULTS[keyword.toLowerCase()] ?? null);
     if (promised !== normal(keyword, value)) {
       throw new InternalError(`planner left ${keyword} at ${String(promised)} instead of ${value} in ${tree.main}`);
@@ -140,12 +140,6 @@ interface Editing {
   line: (keyword: string, args: readonly string[]) => string;
 }
 
-/** A policy value as the arguments of one line: lists are space-separated, anything else is one argument unless its type reads several. */
-function argumentsOf(keyword: string, value: string): string[] {
-  const type = sshdKeyword(keyword)?.annotation?.type.kind;
-  const multi = type === 'list' || type === 'text' || type === 'special';
-  return multi ? value.split(' ').filter((a) => a !== '') : [value];
-}
 
 /**
  * An exact list of an accumulating keyword: the first active line carries the whole list and
