@@ -7,7 +7,8 @@ import type { HostFacts } from '../facts/index.js';
 import type { Policy } from './policy/index.js';
 import type { EffectiveEntry, FileEdit } from './sshd/index.js';
 import { SSH_CLIENT_DEFAULTS } from './sshclient/index.js';
-import { normalizeValue, planSshd, SSHD_DEFAULTS, writeTargets } from './sshd/index.js';
+import { FleetError } from './errors.js';
+import { allowedInMatch, knownBy, normalizeValue, opensshVersion, planSshd, SSHD_DEFAULTS, sshdKeyword, writeTargets } from './sshd/index.js';
 
 /**
  * A file write the apply engine performs. It keeps the live file's owner and mode (a new file
@@ -29,8 +30,40 @@ export interface HostPlan {
   drift: string[];
 }
 
-export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd'>): HostPlan {
-  const sshd = planSshd(facts.tree, policy.sshd);
+/**
+ * What `sshd -T` is asked to show for a keyword, or undefined where fleet cannot say it ahead:
+ * an algorithm list that edits the default (`+aes128-cbc`) prints the expanded default, and
+ * ListenAddress prints address:port with the port from Port lines. An accumulating keyword
+ * prints one line per member; the promise is its first line (the engine compares one line a
+ * keyword), so only an exact list, whose first member is that line, is promised.
+ */
+function promiseFor(keyword: string, value: string, version: readonly [number, number] | undefined): string | undefined {
+  const annotation = sshdKeyword(keyword)?.annotation;
+  if (annotation?.type.kind === 'algorithms' && /^[+^-]/.test(value)) return undefined;
+  if (keyword === 'ListenAddress' || annotation?.combine === 'keyed') return undefined;
+  const want = normalizeValue(keyword, value, version);
+  return annotation?.combine === 'accumulate' ? want.split(' ')[0] : want;
+}
+
+export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd' | 'sshdMembers' | 'sshdMatch'>): HostPlan {
+  const version = opensshVersion(facts.sshdVersion) ?? undefined;
+  const matchKeywords = (policy.sshdMatch ?? []).flatMap((b) => Object.keys(b.set));
+  const unknown = version === undefined ? [] : [...Object.keys(policy.sshd), ...Object.keys(policy.sshdMembers ?? {}), ...matchKeywords].filter((k) => !knownBy(k, version));
+  if (unknown.length > 0) {
+    // A keyword sshd does not know makes it refuse its whole config: the host stops here.
+    const known = [...new Set(unknown)].map((k) => `${k} (known to OpenSSH ${sshdKeyword(k)?.versions ?? 'no release'})`).join(', ');
+    throw new FleetError('CONFIG_UNSUPPORTED', `this host's sshd (${facts.sshdVersion}) does not know ${known}; nothing was changed`);
+  }
+  const global = version === undefined ? [] : matchKeywords.filter((k) => !allowedInMatch(k, version));
+  if (global.length > 0) {
+    const where = [...new Set(global)].map((k) => `${k} (in Match from OpenSSH ${sshdKeyword(k)?.matchIn ?? 'no release'})`).join(', ');
+    throw new FleetError('CONFIG_UNSUPPORTED', `this host's sshd (${facts.sshdVersion}) does not allow ${where} inside Match; nothing was changed`);
+  }
+  const sshd = planSshd(facts.tree, policy.sshd, {
+    ...(policy.sshdMembers ? { members: policy.sshdMembers } : {}),
+    ...(policy.sshdMatch ? { match: policy.sshdMatch } : {}),
+    ...(version ? { version } : {}),
+  });
   const files: PlannedFile[] = sshd.edits;
   const writes = writeTargets(facts.tree, files);
 
@@ -46,18 +79,33 @@ export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd'>): HostPl
   }
   const drift: string[] = [];
   for (const [keyword, wanted] of Object.entries(policy.sshd)) {
-    const want = normalizeValue(keyword, wanted);
-    promised[keyword] = want;
+    const want = normalizeValue(keyword, wanted, version);
     const before = sshd.before[keyword];
     if (before) explain.push(explainEntry(keyword, before, want));
+    const promise = promiseFor(keyword, wanted, version);
+    // Not comparable with sshd -T: the files are the measure, and a planned edit shows any
+    // difference (`drift` lists only what sshd -T can be asked about).
+    if (promise === undefined) continue;
+    promised[keyword] = promise;
     const live = facts.effective?.[keyword.toLowerCase()];
-    if (live !== undefined && live !== want) drift.push(keyword);
+    if (sshdKeyword(keyword)?.annotation?.combine === 'accumulate') {
+      if (live !== undefined && before?.value !== want) drift.push(keyword);
+      continue;
+    }
+    if (live !== undefined && live !== promise) drift.push(keyword);
     const modelled = before?.value ?? SSHD_DEFAULTS[keyword.toLowerCase()];
     // The planner models sshd's reading of the files; sshd -T is the truth. A difference means
     // something the files do not show (a command-line -o, a patched default): say so, loudly.
     if (live !== undefined && modelled !== undefined && live !== modelled) {
       warnings.push(`${keyword}: the files give ${modelled} but sshd -T reports ${live}; the result is checked with sshd -T after the change`);
     }
+  }
+  for (const [keyword, { present, absent }] of Object.entries(policy.sshdMembers ?? {})) {
+    const before = sshd.before[keyword];
+    const members = (before?.value ?? '').split(' ');
+    // `+COLORTERM -TZ`: the members the plan adds and removes; `(ok)` when the files already agree.
+    const change = [...present.filter((m) => !members.includes(m)).map((m) => `+${m}`), ...absent.filter((m) => members.includes(m)).map((m) => `-${m}`)].join(' ');
+    if (before) explain.push(explainEntry(keyword, before, change !== '' ? change : (before.value ?? '')));
   }
   return { files, writes, promised, explain, warnings, drift };
 }

@@ -78,13 +78,28 @@ describe('policy values', () => {
   test.each(canaries.payloads('policy').map((p, i) => [i, p] as const))('payload %i in every sshd and client directive and client user', async (_i, payload) => {
     const policy = writeYaml(dir, 'policy.yml', {
       inventory: inventoryOk,
-      sshd: { ClientAliveInterval: payload, ClientAliveCountMax: payload, TCPKeepAlive: payload },
+      sshd: {
+        ClientAliveInterval: payload,
+        ClientAliveCountMax: payload,
+        TCPKeepAlive: payload,
+        // One keyword of each other value type that reads one argument or a fixed syntax.
+        Banner: payload,
+        PermitRootLogin: payload,
+        Ciphers: payload,
+        MaxStartups: payload,
+        AcceptEnv: { present: [payload] },
+      },
       client: { users: [payload], ServerAliveInterval: payload, ServerAliveCountMax: payload, TCPKeepAlive: payload },
     });
     await expectRefused(policy, [
       { path: 'sshd.ClientAliveInterval', onLine: 'ClientAliveInterval' },
       { path: 'sshd.ClientAliveCountMax', onLine: 'ClientAliveCountMax' },
       { path: 'sshd.TCPKeepAlive', onLine: 'TCPKeepAlive' },
+      { path: 'sshd.Banner', onLine: 'Banner' },
+      { path: 'sshd.PermitRootLogin', onLine: 'PermitRootLogin' },
+      { path: 'sshd.Ciphers', onLine: 'Ciphers' },
+      { path: 'sshd.MaxStartups', onLine: 'MaxStartups' },
+      { path: 'sshd.AcceptEnv.present[0]', onLine: '- ' },
       { path: 'client.users[0]', onLine: '- ' },
       { path: 'client.ServerAliveInterval', onLine: 'ServerAliveInterval' },
       { path: 'client.ServerAliveCountMax', onLine: 'ServerAliveCountMax' },

@@ -14,12 +14,28 @@ export type Count = number;
  */
 export type YesNo = boolean | ("yes" | "no" | "Yes" | "No" | "YES" | "NO");
 /**
+ * A value for an sshd_config keyword: a word, number or yes/no; a list; or the members of an accumulating keyword to add or remove. Its type is the keyword table's.
+ */
+export type SshdValue =
+  | string
+  | number
+  | boolean
+  | SshdWords
+  | {
+      present?: SshdWords;
+      absent?: SshdWords;
+    };
+/**
+ * @minItems 1
+ */
+export type SshdWords = [string | number, ...(string | number)[]];
+/**
  * A POSIX user name.
  */
 export type UserName = string;
 
 /**
- * What fleet should make true on a set of hosts: sshd's keepalive directives, the ssh client's, and how to roll the change out. Every value that reaches a config file is a number, an OpenSSH time or yes/no, so nothing else can be written there.
+ * What fleet should make true on a set of hosts: sshd_config keywords in the global scope, the ssh client's keepalive directives, and how to roll the change out. sshd values are checked against fleet's keyword table (src/core/sshd/keywords.ts): the schema gives their shape, the table their type.
  */
 export interface PolicyDocument {
   /**
@@ -31,16 +47,29 @@ export interface PolicyDocument {
    */
   hosts?: string;
   sshd?: SshdDirectives;
+  /**
+   * sshd_config keywords inside Match blocks: each item names the block by its criteria as written after Match, and the keywords to set in it (only keywords sshd allows inside Match).
+   *
+   * @minItems 1
+   */
+  sshd_match?: [SshdMatchBlock, ...SshdMatchBlock[]];
   client?: ClientDirectives;
   rollout?: Rollout;
 }
 /**
- * sshd_config directives, made effective in the global scope.
+ * sshd_config keywords, made effective in the global scope: any keyword of fleet's keyword table (the README's keyword reference), with a value of its type. A list keyword takes the whole list; an accumulating one (AcceptEnv, AllowUsers, ...) also takes { present: [...], absent: [...] }.
  */
 export interface SshdDirectives {
   ClientAliveInterval?: Time;
   ClientAliveCountMax?: Count;
   TCPKeepAlive?: YesNo;
+  [k: string]: SshdValue | Time | Count | YesNo | undefined;
+}
+export interface SshdMatchBlock {
+  match: string;
+  set: {
+    [k: string]: SshdValue;
+  };
 }
 /**
  * ssh client directives, written to the ~/.ssh/config of `users` on every host, or to a system-wide drop-in.
@@ -80,7 +109,7 @@ export const policySchema: Record<string, unknown> = {
   "$schema": "http://json-schema.org/draft-07/schema#",
   "$id": "https://github.com/fleet/fleet/schemas/policy.schema.json",
   "title": "PolicyDocument",
-  "description": "What fleet should make true on a set of hosts: sshd's keepalive directives, the ssh client's, and how to roll the change out. Every value that reaches a config file is a number, an OpenSSH time or yes/no, so nothing else can be written there.",
+  "description": "What fleet should make true on a set of hosts: sshd_config keywords in the global scope, the ssh client's keepalive directives, and how to roll the change out. sshd values are checked against fleet's keyword table (src/core/sshd/keywords.ts): the schema gives their shape, the table their type.",
   "type": "object",
   "x-key-kind": "policy key",
   "additionalProperties": false,
@@ -101,10 +130,12 @@ export const policySchema: Record<string, unknown> = {
     },
     "sshd": {
       "title": "SshdDirectives",
-      "description": "sshd_config directives, made effective in the global scope.",
+      "description": "sshd_config keywords, made effective in the global scope: any keyword of fleet's keyword table (the README's keyword reference), with a value of its type. A list keyword takes the whole list; an accumulating one (AcceptEnv, AllowUsers, ...) also takes { present: [...], absent: [...] }.",
       "type": "object",
       "x-key-kind": "directive",
-      "additionalProperties": false,
+      "additionalProperties": {
+        "$ref": "#/definitions/sshdValue"
+      },
       "minProperties": 1,
       "x-expect": "must set at least one directive",
       "properties": {
@@ -118,6 +149,39 @@ export const policySchema: Record<string, unknown> = {
           "$ref": "#/definitions/yesNo"
         }
       }
+    },
+    "sshd_match": {
+      "type": "array",
+      "description": "sshd_config keywords inside Match blocks: each item names the block by its criteria as written after Match, and the keywords to set in it (only keywords sshd allows inside Match).",
+      "items": {
+        "title": "SshdMatchBlock",
+        "type": "object",
+        "x-key-kind": "sshd_match key",
+        "additionalProperties": false,
+        "required": [
+          "match",
+          "set"
+        ],
+        "properties": {
+          "match": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "^[^\\u0000-\\u001f\\u007f\"'#\\\\]+$",
+            "x-expect": "must be Match criteria on one line, without quotes, backslashes or #, such as User backup"
+          },
+          "set": {
+            "type": "object",
+            "x-key-kind": "directive",
+            "minProperties": 1,
+            "additionalProperties": {
+              "$ref": "#/definitions/sshdValue"
+            },
+            "x-expect": "must set at least one directive"
+          }
+        }
+      },
+      "minItems": 1,
+      "x-expect": "must be a list of { match: criteria, set: { keyword: value } }"
     },
     "client": {
       "title": "ClientDirectives",
@@ -231,6 +295,59 @@ export const policySchema: Record<string, unknown> = {
         }
       ],
       "x-expect": "must be yes or no"
+    },
+    "sshdValue": {
+      "description": "A value for an sshd_config keyword: a word, number or yes/no; a list; or the members of an accumulating keyword to add or remove. Its type is the keyword table's.",
+      "anyOf": [
+        {
+          "type": "string",
+          "minLength": 1,
+          "pattern": "^[^\\u0000-\\u001f\\u007f]+$"
+        },
+        {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 2147483647
+        },
+        {
+          "type": "boolean"
+        },
+        {
+          "$ref": "#/definitions/sshdWords"
+        },
+        {
+          "type": "object",
+          "additionalProperties": false,
+          "minProperties": 1,
+          "properties": {
+            "present": {
+              "$ref": "#/definitions/sshdWords"
+            },
+            "absent": {
+              "$ref": "#/definitions/sshdWords"
+            }
+          }
+        }
+      ],
+      "x-expect": "must be a value on one line, a list of words, or { present: [...], absent: [...] }"
+    },
+    "sshdWords": {
+      "type": "array",
+      "minItems": 1,
+      "items": {
+        "anyOf": [
+          {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "^[^\\u0000-\\u001f\\u007f]+$"
+          },
+          {
+            "type": "integer",
+            "minimum": 0
+          }
+        ]
+      },
+      "x-expect": "must be a list of words"
     },
     "userName": {
       "type": "string",

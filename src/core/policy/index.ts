@@ -1,6 +1,7 @@
 /**
- * A fleet policy (schemas/policy.schema.json): which hosts, which sshd and ssh client keepalive
- * directives, and how to roll the change out.
+ * A fleet policy (schemas/policy.schema.json): which hosts, which sshd_config keywords (any
+ * keyword of the keyword table, checked in ./sshd.ts), which ssh client keepalive directives,
+ * and how to roll the change out.
  *
  * Decisions, so the rest of fleet can rely on them:
  * - Directive keys are matched without regard to case, as sshd and ssh read keywords, but a
@@ -8,8 +9,9 @@
  *   the same directive twice in different cases is an error.
  * - Values are written normalised: times as whole seconds (`4m58s` → "298", so the file, the
  *   policy and `sshd -T` all show one number), counts as integers, yes/no in lower case.
- * - Nothing but digits, an OpenSSH time or yes/no can reach a config file: the schema refuses
- *   everything else before any of it is used.
+ * - Nothing reaches a config file that its keyword's type does not allow: one word without
+ *   quotes, blanks or `#` where sshd reads one argument, the exact words of an enumeration,
+ *   numbers in range, algorithm names; never a line break.
  */
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
@@ -20,7 +22,11 @@ import type { PolicyDocument } from '../generated/policy.js';
 import { HostPatternError, parseHostPattern } from '../inventory/pattern.js';
 import { diagnosticAt, formatPath, loadYaml, positionOf, schemaDiagnostics } from '../yamlSource.js';
 import type { YamlSource } from '../yamlSource.js';
+import { canonicalKeyword } from '../sshd/keywords.js';
+import { checkSshdKeys, checkSshdSection, type SshdMembers } from './sshd.js';
 import { parseOpenSshTime } from './time.js';
+
+export type { SshdMembers } from './sshd.js';
 
 export { MAX_TIME_SECONDS, formatDuration, parseOpenSshTime } from './time.js';
 
@@ -35,15 +41,17 @@ export interface Policy {
   inventory?: string;
   /** Ansible host pattern; default "all". */
   hosts: string;
-  /** Canonical sshd keyword → value as written to sshd_config ("298", "50", "yes"). */
+  /** Canonical sshd keyword → value as written to sshd_config ("298", "yes", "aes256-ctr,aes128-ctr", ".ssh/a .ssh/b"). */
   sshd: Record<string, string>;
+  /** Accumulating sshd keywords given as members to add or remove (AcceptEnv: { present: [LANG] }). */
+  sshdMembers?: Record<string, SshdMembers>;
+  /** Keywords inside Match blocks, each block named by its criteria as written after `Match`. */
+  sshdMatch?: { criteria: string; set: Record<string, string> }[];
   /** ssh client directives, for `users`' ~/.ssh/config or, with `system`, a system drop-in. */
   client?: { users: string[]; system: boolean; directives: Record<string, string> };
   rollout: { forks: number; serial: Serial; maxFailPercent: number };
 }
 
-/** sshd directives a policy may set, canonical spelling. */
-export const SSHD_DIRECTIVES = ['ClientAliveInterval', 'ClientAliveCountMax', 'TCPKeepAlive'] as const;
 /** ssh client directives a policy may set, canonical spelling. */
 export const CLIENT_DIRECTIVES = ['ServerAliveInterval', 'ServerAliveCountMax', 'TCPKeepAlive'] as const;
 
@@ -71,7 +79,30 @@ export function parsePolicy(text: string, file: string): { policy: Policy; warni
   const document = canonicalDirectives(source, source.value as Record<string, unknown>, diagnostics);
   const validate = validator();
   if (!validate(document)) {
-    throw new ConfigError([...diagnostics, ...schemaDiagnostics(source, validate.errors ?? [])]);
+    // The keyword table still checks every sshd key, and every value the schema did not refuse.
+    const keys: Diagnostic[] = [];
+    const errors = validate.errors ?? [];
+    const sshdBlock = (document as { sshd?: unknown }).sshd;
+    checkSshdKeys(source, sshdBlock, keys);
+    const refused = (pointer: string): boolean => errors.some((e) => e.instancePath === pointer || e.instancePath.startsWith(`${pointer}/`));
+    const unrefused = (block: object, pointer: string): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(block).filter(([key]) => !refused(`${pointer}/${key}`) && canonicalKeyword(key) !== undefined));
+    if (typeof sshdBlock === 'object' && sshdBlock !== null && !Array.isArray(sshdBlock)) checkSshdSection(source, unrefused(sshdBlock, '/sshd'), keys);
+    const matchBlocks = (document as { sshd_match?: unknown }).sshd_match;
+    if (Array.isArray(matchBlocks)) {
+      matchBlocks.forEach((b: unknown, i) => {
+        const set = typeof b === 'object' && b !== null ? (b as { set?: unknown }).set : undefined;
+        if (typeof set !== 'object' || set === null || Array.isArray(set)) return;
+        checkSshdKeys(source, set, keys, ['sshd_match', i, 'set']);
+        checkSshdSection(source, unrefused(set, `/sshd_match/${i}/set`), keys, ['sshd_match', i, 'set']);
+      });
+    }
+    // A key both passes refuse (a deprecated keyword) is reported once.
+    const seen = new Set<string>();
+    const found = [...schemaDiagnostics(source, errors), ...keys]
+      .filter((d) => !seen.has(`${d.line}:${d.col}:${d.message}`) && seen.add(`${d.line}:${d.col}:${d.message}`))
+      .sort((a, b) => a.line - b.line || a.col - b.col);
+    throw new ConfigError([...diagnostics, ...found]);
   }
   const policy = buildPolicy(source, document, diagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) throw new ConfigError(diagnostics);
@@ -81,12 +112,15 @@ export function parsePolicy(text: string, file: string): { policy: Policy; warni
 /** Renames directive keys to their canonical spelling, warning about each renamed one. */
 function canonicalDirectives(source: YamlSource, value: Record<string, unknown>, diagnostics: Diagnostic[]): unknown {
   const out: Record<string, unknown> = { ...value };
-  for (const [section, canonical] of [['sshd', SSHD_DIRECTIVES], ['client', CLIENT_DIRECTIVES]] as const) {
+  // sshd keywords (and their aliases) are spelled as the keyword table spells them.
+  const sshdName = (key: string): string => canonicalKeyword(key) ?? key;
+  const clientName = (key: string): string => CLIENT_DIRECTIVES.find((c) => c.toLowerCase() === key.toLowerCase()) ?? key;
+  for (const [section, canonical] of [['sshd', sshdName], ['client', clientName]] as const) {
     const block = value[section];
     if (typeof block !== 'object' || block === null || Array.isArray(block)) continue;
     const renamed: Record<string, unknown> = {};
     for (const [key, entry] of Object.entries(block)) {
-      const name = canonical.find((c) => c.toLowerCase() === key.toLowerCase()) ?? key;
+      const name = canonical(key);
       const here = [section, key];
       if (name in renamed) {
         diagnostics.push(diagnosticAt(source, here, 'key', `${formatPath(here)} sets ${name} a second time`));
@@ -111,7 +145,8 @@ function buildPolicy(source: YamlSource, document: PolicyDocument, diagnostics: 
     if (!(error instanceof HostPatternError)) throw error;
     diagnostics.push(diagnosticAt(source, ['hosts'], 'value', `hosts: ${error.diagnostics[0]!.message}`));
   }
-  const sshd = directives(source, 'sshd', { ...document.sshd }, diagnostics);
+  const checked = checkSshdSection(source, { ...document.sshd }, diagnostics);
+  const sshd = checked.values;
   let client: Policy['client'];
   if (document.client) {
     const { users, system = false, ...rest } = document.client;
@@ -127,7 +162,7 @@ function buildPolicy(source: YamlSource, document: PolicyDocument, diagnostics: 
     }
     client = { users: system ? [] : (users ?? []), system, directives: clientDirectives };
   }
-  if (document.sshd === undefined && document.client === undefined) {
+  if (document.sshd === undefined && document.client === undefined && document.sshd_match === undefined) {
     diagnostics.push({ file: source.file, line: 0, col: 0, message: 'sets nothing: give sshd: or client: directives', severity: 'error' });
   }
   const serial = document.rollout?.serial;
@@ -146,6 +181,13 @@ function buildPolicy(source: YamlSource, document: PolicyDocument, diagnostics: 
       maxFailPercent: document.rollout?.max_fail_percent ?? DEFAULT_ROLLOUT.maxFailPercent,
     },
   };
+  if (Object.keys(checked.members).length > 0) policy.sshdMembers = checked.members;
+  if (document.sshd_match !== undefined) {
+    policy.sshdMatch = document.sshd_match.map((block, i) => ({
+      criteria: block.match.trim().split(/[ \t]+/).join(' '),
+      set: checkSshdSection(source, { ...block.set }, diagnostics, ['sshd_match', i, 'set']).values,
+    }));
+  }
   if (document.inventory !== undefined) policy.inventory = path.resolve(path.dirname(file), document.inventory);
   if (client) policy.client = client;
   return policy;

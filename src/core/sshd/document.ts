@@ -99,3 +99,23 @@ export function replaceArgument(doc: SshdDocument, lineIndex: number, index: num
   const written = wasQuoted && !value.includes('"') ? `"${value}"` : format(value);
   doc.lines[lineIndex] = makeLine(line.text.slice(0, arg.start) + written + line.text.slice(arg.end), line.eol);
 }
+
+/**
+ * Replaces every argument of line `lineIndex` (from the first to the last, with the blanks
+ * between them) by `values`, each written as one argument; keyword, indentation, a trailing
+ * comment and the line ending stay.
+ */
+export function replaceArguments(doc: SshdDocument, lineIndex: number, values: readonly string[], format: (v: string) => string): void {
+  const line = doc.lines[lineIndex];
+  const first = line?.args[0];
+  const last = line?.args[line.args.length - 1];
+  if (line === undefined || first === undefined || last === undefined) throw new RangeError(`no arguments on line ${lineIndex + 1}`);
+  doc.lines[lineIndex] = makeLine(line.text.slice(0, first.start) + values.map(format).join(' ') + line.text.slice(last.end), line.eol);
+}
+
+/** Turns a directive line into a comment sshd skips (`#` before the line, nothing after it). */
+export function commentOut(doc: SshdDocument, lineIndex: number): void {
+  const line = doc.lines[lineIndex];
+  if (line === undefined) throw new RangeError(`no line ${lineIndex + 1}`);
+  doc.lines[lineIndex] = makeLine(`#${line.text}`, line.eol);
+}

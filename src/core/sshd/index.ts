@@ -14,3 +14,6 @@ export { effectiveValues } from './effective.js';
 export { planSshd } from './plan.js';
 export { applyEdits, relocate, writeTargets } from './tree.js';
 export { canonicalKeyword, convtime, normalizeValue, SSHD_DEFAULTS, SSHD_KEYWORD_NAMES } from './keywords.js';
+export { allowedInMatch, knownBy, opensshVersion, settableSshdKeywords, sshdKeyword, sshdKeywords, OPENSSH_RELEASES, type SshdKeyword } from './keywords.js';
+export type { DesiredMembers } from './types.js';
+export type { PlanOptions } from './plan.js';

@@ -1,137 +1,153 @@
 /**
- * The sshd_config keywords OpenSSH 9.x knows (servconf.c's `keywords[]`, plus the ones
- * Debian's and Red Hat's GSSAPI patches add), their canonical spelling, and how sshd reads
- * the values fleet compares.
+ * sshd_config keywords: one table, generated from OpenSSH's sources (keyword-table.generated.ts,
+ * by scripts/gen-sshd-keywords.mjs) and annotated by hand (keyword-overlay.ts). Everything
+ * fleet knows about a keyword comes from here: its canonical spelling and aliases, the releases
+ * that know it, where it may stand, its value type and how `sshd -T` prints it.
  */
+import { SSHD_ANNOTATIONS } from './keyword-overlay.js';
+import { GENERATED_SSHD_KEYWORDS, OPENSSH_RELEASES } from './keyword-table.generated.js';
+import type { GeneratedKeyword, KeywordAnnotation } from './keyword-types.js';
+import { printedValue } from './printed.js';
 
-// Spelled as sshd_config(5) spells them. Deprecated and unsupported keywords are listed too:
-// sshd accepts them with a log line, so a file may legitimately contain them.
-const SSHD_KEYWORDS = [
-  'AcceptEnv', 'AddressFamily', 'AllowAgentForwarding', 'AllowGroups', 'AllowStreamLocalForwarding',
-  'AllowTcpForwarding', 'AllowUsers', 'AuthenticationMethods', 'AuthorizedKeysCommand',
-  'AuthorizedKeysCommandUser', 'AuthorizedKeysFile', 'AuthorizedPrincipalsCommand',
-  'AuthorizedPrincipalsCommandUser', 'AuthorizedPrincipalsFile', 'Banner', 'CASignatureAlgorithms',
-  'ChannelTimeout', 'ChrootDirectory', 'Ciphers', 'ClientAliveCountMax', 'ClientAliveInterval',
-  'Compression', 'DenyGroups', 'DenyUsers', 'DisableForwarding', 'ExposeAuthInfo', 'FingerprintHash',
-  'ForceCommand', 'GatewayPorts', 'GSSAPIAuthentication', 'GSSAPICleanupCredentials',
-  'GSSAPIStrictAcceptorCheck', 'HostbasedAcceptedAlgorithms', 'HostbasedAuthentication',
-  'HostbasedUsesNameFromPacketOnly', 'HostCertificate', 'HostKey', 'HostKeyAgent', 'HostKeyAlgorithms',
-  'IgnoreRhosts', 'IgnoreUserKnownHosts', 'Include', 'IPQoS', 'KbdInteractiveAuthentication',
-  'KerberosAuthentication', 'KerberosGetAFSToken', 'KerberosOrLocalPasswd', 'KerberosTicketCleanup',
-  'KexAlgorithms', 'ListenAddress', 'LoginGraceTime', 'LogLevel', 'LogVerbose', 'MACs', 'Match',
-  'MaxAuthTries', 'MaxSessions', 'MaxStartups', 'ModuliFile', 'PasswordAuthentication',
-  'PermitEmptyPasswords', 'PermitListen', 'PermitOpen', 'PermitRootLogin', 'PermitTTY', 'PermitTunnel',
-  'PermitUserEnvironment', 'PermitUserRC', 'PerSourceMaxStartups', 'PerSourceNetBlockSize', 'PidFile',
-  'Port', 'PrintLastLog', 'PrintMotd', 'PubkeyAcceptedAlgorithms', 'PubkeyAuthOptions',
-  'PubkeyAuthentication', 'RekeyLimit', 'RequiredRSASize', 'RevokedKeys', 'RDomain',
-  'SecurityKeyProvider', 'SetEnv', 'StreamLocalBindMask', 'StreamLocalBindUnlink', 'StrictModes',
-  'Subsystem', 'SyslogFacility', 'TCPKeepAlive', 'TrustedUserCAKeys', 'UnusedConnectionTimeout',
-  'UseDNS', 'UsePAM', 'VersionAddendum', 'X11DisplayOffset', 'X11Forwarding', 'X11UseLocalhost',
-  'XAuthLocation',
-  // Deprecated / unsupported in 9.x, still accepted.
-  'AFSTokenPassing', 'AuthorizedKeysFile2', 'CheckMail', 'KerberosTgtPassing', 'KeyRegenerationInterval',
-  'PAMAuthenticationViaKbdInt', 'Protocol', 'ReverseMappingCheck', 'RhostsAuthentication',
-  'RhostsRSAAuthentication', 'RSAAuthentication', 'ServerKeyBits', 'UseLogin', 'UsePrivilegeSeparation',
-  'VerifyReverseMapping',
-  // Distribution patches (Debian 12, RHEL 9).
-  'DebianBanner', 'GSSAPIKeyExchange', 'GSSAPIStoreCredentialsOnRekey', 'GSSAPIKexAlgorithms',
-  'GSSAPIEnablek5users', 'KerberosUseKuserok',
-] as const;
+export type { Combine, GeneratedKeyword, KeywordAnnotation, Printed, ValueType } from './keyword-types.js';
+export { OPENSSH_RELEASES };
 
-// Aliases set the same option as their target (servconf.c maps them to one opcode), so an
-// occurrence of `KeepAlive no` is a TCPKeepAlive occurrence for first-value-wins purposes.
-const SSHD_ALIASES: Readonly<Record<string, string>> = {
-  keepalive: 'TCPKeepAlive',
-  hostdsakey: 'HostKey',
-  dsaauthentication: 'PubkeyAuthentication',
-  challengeresponseauthentication: 'KbdInteractiveAuthentication',
-  skeyauthentication: 'KbdInteractiveAuthentication',
-  pubkeyacceptedkeytypes: 'PubkeyAcceptedAlgorithms',
-  hostbasedacceptedkeytypes: 'HostbasedAcceptedAlgorithms',
-};
+/** One keyword of the table. */
+export interface SshdKeyword extends GeneratedKeyword {
+  /** Other names that set the same option (HostDSAKey → HostKey). */
+  aliases: string[];
+  /** Undefined for aliases, deprecated and unsupported keywords: a policy cannot set those. */
+  annotation?: KeywordAnnotation;
+}
 
-const BY_LOWERCASE = new Map<string, string>([
-  ...SSHD_KEYWORDS.map((k): [string, string] => [k.toLowerCase(), k]),
-  ...Object.entries(SSHD_ALIASES),
-]);
+// Keywords Debian's and Red Hat's patches add to sshd; accepted in files, never set by a policy.
+const DISTRIBUTION_KEYWORDS = ['DebianBanner', 'GSSAPIKeyExchange', 'GSSAPIStoreCredentialsOnRekey', 'GSSAPIKexAlgorithms', 'GSSAPIEnablek5users', 'KerberosUseKuserok'];
+
+const TABLE: ReadonlyMap<string, SshdKeyword> = (() => {
+  const table = new Map<string, SshdKeyword>();
+  for (const k of GENERATED_SSHD_KEYWORDS) {
+    const annotation = k.aliasOf === undefined && (k.status === 'option' || k.status === 'build') ? SSHD_ANNOTATIONS[k.name] : undefined;
+    table.set(k.name.toLowerCase(), { ...k, aliases: [], ...(annotation ? { annotation } : {}) });
+  }
+  for (const k of GENERATED_SSHD_KEYWORDS) {
+    if (k.aliasOf !== undefined) table.get(k.aliasOf.toLowerCase())?.aliases.push(k.name);
+  }
+  return table;
+})();
+
+/** Every keyword of the table, sorted by name. */
+export function sshdKeywords(): SshdKeyword[] {
+  return [...TABLE.values()];
+}
+
+/** The table's entry for a name (any case; aliases give their own entry, with `aliasOf`). */
+export function sshdKeyword(name: string): SshdKeyword | undefined {
+  return TABLE.get(name.toLowerCase());
+}
 
 /**
  * The canonical spelling of an sshd keyword, case-insensitively; aliases give the option they
- * set (`keepalive` → `TCPKeepAlive`). Undefined for words sshd 9.x does not know.
+ * set (`keepalive` → `TCPKeepAlive`). Undefined for words no sshd fleet supports knows.
  */
 export function canonicalKeyword(keyword: string): string | undefined {
-  return BY_LOWERCASE.get(keyword.toLowerCase());
+  const entry = TABLE.get(keyword.toLowerCase());
+  if (entry !== undefined) return entry.aliasOf ?? entry.name;
+  return DISTRIBUTION_KEYWORDS.find((k) => k.toLowerCase() === keyword.toLowerCase());
 }
 
 /** Every canonical sshd keyword fleet knows (for "did you mean" suggestions). */
-export const SSHD_KEYWORD_NAMES: readonly string[] = SSHD_KEYWORDS;
+export const SSHD_KEYWORD_NAMES: readonly string[] = [...GENERATED_SSHD_KEYWORDS.filter((k) => k.aliasOf === undefined).map((k) => k.name), ...DISTRIBUTION_KEYWORDS];
 
-/**
- * sshd's compiled-in values for the keywords fleet manages, keyed by lowercase keyword (as
- * `sshd -T` prints them). A keyword no file sets has this value.
- */
-export const SSHD_DEFAULTS: Readonly<Record<string, string>> = {
-  clientaliveinterval: '0',
-  clientalivecountmax: '3',
-  tcpkeepalive: 'yes',
-  logingracetime: '120',
-  maxauthtries: '6',
-  maxsessions: '10',
-};
+/** The keywords a policy's `sshd:` may set: options with a value type, aliases aside. */
+export function settableSshdKeywords(): SshdKeyword[] {
+  return sshdKeywords().filter((k) => k.annotation !== undefined && k.annotation.combine !== 'structure');
+}
 
-// Keywords whose value goes through misc.c convtime() (sshd and ssh), and plain integers.
-const TIME_KEYWORDS = new Set(['clientaliveinterval', 'logingracetime', 'serveraliveinterval', 'connecttimeout', 'forwardx11timeout']);
-const INTEGER_KEYWORDS = new Set(['clientalivecountmax', 'serveralivecountmax', 'maxauthtries', 'maxsessions', 'x11displayoffset', 'connectionattempts', 'numberofpasswordprompts']);
+/** `OpenSSH_9.2p1`, `9.2` → [9, 2]; null when no version can be read. */
+export function opensshVersion(text: string): [number, number] | null {
+  const m = /(\d+)\.(\d+)/.exec(text);
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
 
-const TIME_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-const INT_MAX = 2147483647;
-
-/**
- * What C's isspace() skips at the start of a number (strtol, strtonum). sshd splits a line on
- * spaces and tabs only, so a form feed or vertical tab can still lead a value: `\f05` is 5.
- */
-const C_SPACE = '[ \\t\\n\\v\\f\\r]*';
-
-/** misc.c convtime(): `1h30m` → 5400; null where sshd would reject the value. Each part is read with strtol(). */
-export function convtime(text: string): number | null {
-  if (text === '') return null;
-  let total = 0;
-  const parts = new RegExp(`^${C_SPACE}([+-]?)(\\d+)([sSmMhHdDwW]?)`);
-  let rest = text;
-  while (rest !== '') {
-    const m = parts.exec(rest);
-    if (m === null) return null;
-    const number = Number(m[2]);
-    // strtol() takes a sign; convtime() refuses what comes out negative.
-    if (m[1] === '-' && number !== 0) return null;
-    const multiplier = m[3] === '' ? 1 : (TIME_UNITS[(m[3] as string).toLowerCase()] as number);
-    const amount = number * multiplier;
-    total += amount;
-    if (amount > INT_MAX || total > INT_MAX) return null;
-    // A bare number must be last: convtime() stops at the end of the string after it.
-    if (m[3] === '' && m[0].length !== rest.length) return null;
-    rest = rest.slice(m[0].length);
-  }
-  return total;
+/** Whether a release is in a range list of the table (`7.4-10.3,10.5+`). */
+export function inReleases(ranges: string, version: readonly [number, number]): boolean {
+  const n = (v: string): number => {
+    const [major, minor] = v.split('.').map(Number) as [number, number];
+    return major * 100 + minor;
+  };
+  const at = version[0] * 100 + version[1];
+  return ranges.split(',').some((range) => {
+    if (range.endsWith('+')) return at >= n(range.slice(0, -1));
+    const [from, to = from] = range.split('-') as [string, string?];
+    return at >= n(from) && at <= n(to ?? from);
+  });
 }
 
 /**
- * A value as sshd -T / ssh -G would print it, so values can be compared: times become
- * seconds (`4m58s` → `298`), integers lose leading zeros and `+`, yes/no are lowercased.
- * Values sshd would reject are returned unchanged.
+ * Whether an sshd of `version` knows a keyword. Releases newer than the table's newest are
+ * taken to know what the newest does (`…+` ranges), so a new sshd is not refused.
  */
-export function normalizeValue(keyword: string, value: string): string {
-  const key = (canonicalKeyword(keyword) ?? keyword).toLowerCase();
-  if (TIME_KEYWORDS.has(key)) {
-    const seconds = convtime(value);
-    return seconds === null ? value : String(seconds);
-  }
-  // strtonum(value, 0, INT_MAX): leading isspace() and a sign, as strtoll() reads them.
-  const integer = new RegExp(`^${C_SPACE}([+-]?)(\\d+)$`).exec(value);
-  if (INTEGER_KEYWORDS.has(key) && integer) {
-    const n = Number(integer[2]);
-    return n <= INT_MAX && (integer[1] !== '-' || n === 0) ? String(n) : value;
-  }
+export function knownBy(keyword: string, version: readonly [number, number]): boolean {
+  const entry = TABLE.get(keyword.toLowerCase());
+  return entry !== undefined && inReleases(entry.versions, version);
+}
+
+/**
+ * Whether the LAST of a keyword's lines wins on an sshd of `version` (MaxStartups before 10.1);
+ * without a version, the newest release's rule.
+ */
+export function lastWins(keyword: string, version?: readonly [number, number]): boolean {
+  const lastIn = TABLE.get(keyword.toLowerCase())?.annotation?.lastIn;
+  if (lastIn === undefined) return false;
+  const newest = opensshVersion(OPENSSH_RELEASES[OPENSSH_RELEASES.length - 1] ?? '') as [number, number];
+  return inReleases(lastIn, version ?? newest);
+}
+
+/**
+ * A policy value as the arguments of one config line: lists, text and values with their own
+ * syntax (RekeyLimit 1G 1h) are split on blanks; anything else is one argument.
+ */
+export function lineArguments(keyword: string, value: string): string[] {
+  const kind = TABLE.get(keyword.toLowerCase())?.annotation?.type.kind;
+  return kind === 'list' || kind === 'text' || kind === 'special' ? value.split(' ').filter((a) => a !== '') : [value];
+}
+
+/** Whether a keyword may stand inside a Match block of an sshd of `version`. */
+export function allowedInMatch(keyword: string, version: readonly [number, number]): boolean {
+  const entry = TABLE.get(keyword.toLowerCase());
+  if (entry === undefined) return false;
+  if (entry.scope === 'varies') return inReleases(entry.matchIn ?? '', version);
+  return entry.scope === 'match';
+}
+
+/**
+ * sshd's compiled-in values (as `sshd -T` prints them on OpenSSH 9.2) for the keywords whose
+ * default is the same on every release fleet checked, keyed by lowercase keyword. A keyword no
+ * file sets has this value.
+ */
+export const SSHD_DEFAULTS: Readonly<Record<string, string>> = Object.fromEntries(
+  sshdKeywords().flatMap((k) => (k.annotation?.default !== undefined ? [[k.name.toLowerCase(), k.annotation.default]] : [])),
+);
+
+// ssh client keywords (ssh -G) whose value goes through convtime(), and plain integers.
+const CLIENT_TIME_KEYWORDS = new Set(['serveraliveinterval', 'connecttimeout', 'forwardx11timeout']);
+const CLIENT_INTEGER_KEYWORDS = new Set(['serveralivecountmax', 'connectionattempts', 'numberofpasswordprompts']);
+
+export { convtime, strtonum } from './printed.js';
+
+/**
+ * A value as sshd -T / ssh -G would print it, so values can be compared: times become
+ * seconds (`4m58s` → `298`), integers lose leading zeros and `+`, yes/no are lowercased,
+ * enumerations become the word sshd prints. Values sshd would reject are returned unchanged.
+ * `version` matters for a few keywords (PermitRootLogin prohibit-password); without it the
+ * newest release's form is used.
+ */
+export function normalizeValue(keyword: string, value: string, version?: readonly [number, number]): string {
+  const annotation = sshdKeyword(canonicalKeyword(keyword) ?? keyword)?.annotation;
+  if (annotation !== undefined) return printedValue(annotation, value, version);
+  const key = keyword.toLowerCase();
+  if (CLIENT_TIME_KEYWORDS.has(key)) return printedValue({ type: { kind: 'time' }, combine: 'first', printed: 'seconds', sample: '' }, value);
+  if (CLIENT_INTEGER_KEYWORDS.has(key)) return printedValue({ type: { kind: 'integer', min: 0, max: 2147483647 }, combine: 'first', printed: 'integer', sample: '' }, value);
   if (/^(yes|no)$/i.test(value)) return value.toLowerCase();
   return value;
 }

@@ -24,6 +24,19 @@ export interface ConfigTree {
 /** Desired global values: canonical keyword (e.g. "ClientAliveInterval") → value text as it should be written ("298", "yes"). */
 export type DesiredDirectives = Readonly<Record<string, string>>;
 
+/** Members an accumulating keyword (AcceptEnv, AllowUsers, …) must have, and must not have. */
+export interface DesiredMembers {
+  present: readonly string[];
+  absent: readonly string[];
+}
+
+/** Keywords to set inside the Match block with these criteria (`User backup`), as written after `Match`. */
+export interface DesiredMatchBlock {
+  criteria: string;
+  /** canonical keyword → value as written */
+  set: Readonly<Record<string, string>>;
+}
+
 /** A line in a file on the host. */
 export interface Origin {
   path: string;

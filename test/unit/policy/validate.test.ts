@@ -41,6 +41,16 @@ describe('fleet validate', () => {
     ]);
   });
 
+  test('sshd keywords are checked against the keyword table: unknown (did-you-mean), enumeration words, types', async () => {
+    const result = await validateFiles(`${dir}/broken/keywords.yml`, undefined, env);
+    expect(result.ok).toBe(false);
+    expect(lines(result)).toEqual([
+      'test/fixtures/inputs/broken/keywords.yml:3:3: sshd.PermitRootLogn is not a known directive (did you mean PermitRootLogin?)',
+      'test/fixtures/inputs/broken/keywords.yml:4:20: sshd.PermitRootLogin must be one of: yes, prohibit-password, without-password, forced-commands-only, no',
+      'test/fixtures/inputs/broken/keywords.yml:6:19: sshd.LoginGraceTime takes one value, not a list',
+    ]);
+  });
+
   test('an inventory mistake is positioned; advice is still given', async () => {
     const result = await validateFiles(`${dir}/broken/good-policy.yml`, undefined, env);
     expect(result.ok).toBe(false);
