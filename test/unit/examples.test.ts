@@ -93,7 +93,8 @@ function expectRealCall(call: string[], where: string): string[] {
     expect(known.has(flag), `${where}: fleet ${sub.join(' ')} has no flag ${flag}`).toBe(true);
   }
   // Every example runs the one policy kept in examples/fleet/, which the real validate checks.
-  if (call[0] !== 'report') expect(call[1], `${where}: policy`).toMatch(/(^|\/)fleet\/keepalive\.yml$/);
+  // (apply --plan takes the reviewed plan instead, which holds that policy.)
+  if (call[0] !== 'report' && !call.includes('--plan')) expect(call[1], `${where}: policy`).toMatch(/(^|\/)fleet\/keepalive\.yml$/);
   return sub;
 }
 
@@ -223,6 +224,35 @@ describe('examples/github/fleet-plan.yml: commands run as root come from the bas
       expect(String(res.stdout)).toMatch(/::error::this pull request changes what fleet runs as root/);
       expect(String(res.stdout)).toMatch(/^web\d\s+(reload|sshd|become)\s/m);
     }
+  });
+});
+
+describe('examples/github/fleet-apply.yml', () => {
+  const [plan] = yamlDocs('github/fleet-plan.yml') as [Yaml];
+  const [wf] = yamlDocs('github/fleet-apply.yml') as [Yaml];
+  const planSteps = stepsOf(obj(plan['jobs'])['plan']);
+  const job = obj(obj(wf['jobs'])['apply']);
+  const steps = stepsOf(job);
+
+  it('the PR plan saves the plan and keeps it as the artifact this job downloads', () => {
+    const planCall = planSteps.flatMap((s) => fleetCalls(s.run ?? '')).find((c) => c[0] === 'plan') as string[];
+    const saved = valueOf(planCall, '--save-plan') as string;
+    expect(saved).toBeDefined();
+    const upload = planSteps.find((s) => s.uses?.startsWith('actions/upload-artifact@')) as Step;
+    expect(obj(upload.with ?? {})['path']).toBe(saved);
+    const download = steps.find((s) => s.uses?.startsWith('actions/download-artifact@')) as Step;
+    expect(obj(download.with ?? {})['name']).toBe(obj(upload.with ?? {})['name']);
+    expect(obj(download.with ?? {})['run-id']).toBeDefined();
+  });
+
+  it('runs only for a merged pull request and applies the downloaded plan, and nothing else', () => {
+    expect(obj(obj(wf['on'])['pull_request'])['types']).toEqual(['closed']);
+    expect(job['if']).toBe('github.event.pull_request.merged == true');
+    const calls = steps.flatMap((s) => fleetCalls(s.run ?? ''));
+    expect(calls.map((c, i) => expectRealCall(c, `fleet-apply.yml call ${i}`).join(' '))).toEqual(['apply']);
+    const planCall = planSteps.flatMap((s) => fleetCalls(s.run ?? '')).find((c) => c[0] === 'plan') as string[];
+    expect(valueOf(calls[0] as string[], '--plan')).toBe(valueOf(planCall, '--save-plan'));
+    expect(calls[0]).not.toContain('fleet/keepalive.yml');
   });
 });
 
