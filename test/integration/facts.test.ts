@@ -9,6 +9,7 @@ import type { HostSpec } from '../../src/core/inventory/index.js';
 import { gatherFacts } from '../../src/facts/index.js';
 import { SHAPE_NAMES, startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { Connector, type ExecOptions, type ExecResult, type Transport } from '../../src/transport/index.js';
+import { signalCommand } from '../../src/facts/reload.js';
 
 let lab: Lab;
 let connector: Connector;
@@ -120,7 +121,8 @@ describe.sequential('gatherFacts on real sshd hosts', () => {
 
       // No init system in the lab: sshd's own pid file is the way, and it really reloads.
       expect(facts.pidFile).toBe('/run/sshd.pid');
-      expect(facts.reload).toEqual({ kind: 'signal', command: 'read -r pid < /run/sshd.pid && kill -HUP "$pid"' });
+      // (signalCommand signals the pid only when its process is sshd: test/unit/facts/reload.test.ts.)
+      expect(facts.reload).toEqual({ kind: 'signal', command: signalCommand('/run/sshd.pid') });
       const pid = lab.pid(h);
       expect((await t.exec(facts.reload.command, { privileged: true })).code).toBe(0);
       // sshd re-executes itself on SIGHUP and rewrites its pid file: wait for it to be back.
