@@ -17,6 +17,7 @@ import type { RunReport } from '../../src/engine/types.js';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { CLI, fleet, type CliRun } from '../helpers/cli.js';
 import { writeYaml } from './support/inputs.js';
+import { checkedReport } from '../helpers/report-schema.js';
 
 const ESC = '\u001b';
 /** One token (no space, quote or comma), so sshd reads it as one Match pattern or one file name. */
@@ -79,7 +80,7 @@ describe.sequential('reports of hosts whose configs hold hostile text', () => {
         reports.set(`${command}.${format}`, readFileSync(out, 'utf8'));
       }
     }
-    const json = JSON.parse(reports.get('plan.json')!) as RunReport;
+    const json = checkedReport(JSON.parse(reports.get('plan.json')!));
     expect(json.hosts.map((h) => h.status)).toEqual(['changed', 'failed', 'changed']);
     // JSON keeps the exact bytes: the ESC, the BEL, the CR and the C1 CSI of the Match criterion.
     expect(json.hosts[0]!.warnings.join('\n')).toContain(`Match User "${TOKEN}"`);
@@ -117,7 +118,7 @@ describe.sequential('reports of hosts whose configs hold hostile text', () => {
     expect(screen).toContain('CONFIG_BROKEN_BEFORE');
     // listr2 draws with CSI sequences of its own; none of the host's OSC, BEL, 8-bit CSI, clear-screen or bidi mark gets through.
     expect(screen).not.toMatch(/\u001b\]|\u0007|\u00c2\u009b|\u001b\[2J|\u00e2\u0080\u00ae/);
-    expect(JSON.parse(readFileSync(out, 'utf8'))).toHaveProperty('version', 1);
+    expect(checkedReport(JSON.parse(readFileSync(out, 'utf8')))).toHaveProperty('version', 1);
   });
 });
 
@@ -127,7 +128,7 @@ describe.sequential('--accept-new on real hosts with a hashed known_hosts', () =
     writeFileSync(file, readFileSync(lab.knownHosts, 'utf8').split('\n').filter((l) => l.startsWith(`${matchHost.address} `)).join('\n') + '\n');
     execFileSync('ssh-keygen', ['-q', '-H', '-f', file]);
     const first = await fleet(['check', policy, '--known-hosts', file, '--accept-new', '--format', 'json', '--no-progress'], { env: { SSH_AUTH_SOCK: '' } });
-    expect((JSON.parse(first.stdout) as RunReport).hosts.map((h) => h.error?.code ?? null)).toEqual([null, 'CONFIG_BROKEN_BEFORE', null]);
+    expect(checkedReport(JSON.parse(first.stdout)).hosts.map((h) => h.error?.code ?? null)).toEqual([null, 'CONFIG_BROKEN_BEFORE', null]);
     const text = readFileSync(file, 'utf8');
     expect(text.trimEnd().split('\n')).toHaveLength(3);
     for (const h of lab.hosts) {
@@ -136,7 +137,7 @@ describe.sequential('--accept-new on real hosts with a hashed known_hosts', () =
       expect(found, `ssh-keygen -F ${h.address}`).toBe(0);
     }
     const second = await fleet(['check', policy, '--known-hosts', file, '--format', 'json', '--no-progress'], { env: { SSH_AUTH_SOCK: '' } });
-    expect((JSON.parse(second.stdout) as RunReport).hosts.map((h) => h.error?.code ?? null)).toEqual([null, 'CONFIG_BROKEN_BEFORE', null]);
+    expect(checkedReport(JSON.parse(second.stdout)).hosts.map((h) => h.error?.code ?? null)).toEqual([null, 'CONFIG_BROKEN_BEFORE', null]);
   });
 });
 

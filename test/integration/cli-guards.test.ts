@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fleet, type CliRun } from '../helpers/cli.js';
 import { Tripwire, writeYaml } from '../hostile/support/inputs.js';
+import { checkedReport } from '../helpers/report-schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-guards-'));
 const wire = new Tripwire();
@@ -77,7 +78,7 @@ describe('--out', () => {
     const stat = lstatSync(out);
     expect(stat.isSymbolicLink()).toBe(false);
     expect(stat.mode & 0o777).toBe(0o600);
-    expect((JSON.parse(readFileSync(out, 'utf8')) as { summary: { hosts: number } }).summary.hosts).toBe(3);
+    expect(checkedReport(JSON.parse(readFileSync(out, 'utf8'))).summary.hosts).toBe(3);
     expect(readdirSync(folder)).toEqual(['report.json']);
   });
 
@@ -117,7 +118,7 @@ describe('--identity', () => {
     const r = await run(['check', policy, ...RUN, '--format', 'json', '--identity', encrypted], { FLEET_KEY_PASSPHRASE: 'a passphrase' });
     expect(r.code).toBe(1); // the tripwire is no sshd
     expect(r.connections).toBeGreaterThan(0);
-    expect((JSON.parse(r.stdout) as { hosts: unknown[] }).hosts).toHaveLength(3);
+    expect(checkedReport(JSON.parse(r.stdout)).hosts).toHaveLength(3);
   });
 });
 

@@ -14,6 +14,7 @@ import { render } from '../../../src/report/index.js';
 import { hostLine, plainProgress } from '../../../src/report/progress.js';
 import { codeBlock, codeSpan, stripControls } from '../../../src/report/safe-text.js';
 import { terminalProgress } from '../../../src/report/terminal.js';
+import { checkedReport } from '../../helpers/report-schema.js';
 
 const md = new MarkdownIt({ html: true, linkify: true });
 
@@ -139,7 +140,7 @@ describe('json report', () => {
   it('keeps the exact data, every control escaped by JSON itself', () => {
     const json = render(report('apply'), 'json');
     expect(json.replace(/\n/g, '')).not.toMatch(CONTROL);
-    expect(JSON.parse(json)).toEqual(report('apply'));
+    expect(checkedReport(JSON.parse(json))).toEqual(report('apply'));
     expect(json).toContain('\\u001b[2J');
   });
 });
