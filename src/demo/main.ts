@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureOpenSshServer, startLab, type Lab } from '../lab/index.js';
 
@@ -19,7 +19,7 @@ const HARDENED = { passwordauthentication: 'no', allowtcpforwarding: 'no', x11fo
 
 function fleet(lab: Lab, policy: string, ...args: string[]): Promise<number> {
   const argv = [CLI, ...args, policy, '--known-hosts', lab.knownHosts];
-  process.stdout.write(`\n$ fleet ${[...args, 'policy.yml'].join(' ')}\n`);
+  process.stdout.write(`\n$ fleet ${[...args, basename(policy)].join(' ')}\n`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { stdio: 'inherit' });
     child.on('error', reject);
