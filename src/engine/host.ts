@@ -16,6 +16,7 @@ import { FleetError, InternalError } from '../core/errors.js';
 import { planClients, type ClientHostPlan } from '../core/clientPlan.js';
 import { planHost, type HostPlan } from '../core/hostPlan.js';
 import { applyEdits, relocate } from '../core/sshd/index.js';
+import { lockoutReason, parseConnection } from '../core/lockout.js';
 import { clientFactsScript, parseClientFacts } from '../facts/clients.js';
 import type { HostFacts } from '../facts/index.js';
 import { isNetworkFailure, type Transport } from '../transport/index.js';
@@ -147,11 +148,12 @@ async function readClients(t: Transport, client: NonNullable<HostRunContext['pol
  * changes. `then` (apply's write, commit and reload) runs in the same round trip, on the host,
  * only once both hold.
  */
-async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFacts, plan: HostPlan, then = '', lock = ''): Promise<S.Markers & { stdout: string; stderr: string }> {
+async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, then = '', lock = '', approved = ''): Promise<S.Markers & { stdout: string; stderr: string }> {
   ctx.step('stage');
   const stageRoot = `/tmp/fleet-stage-${ctx.runId}-${Math.random().toString(36).slice(2, 10)}`;
   const candidate = relocate(applyEdits(facts.tree, plan.files), stageRoot);
-  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then, lock));
+  const guard = { user: ctx.host.user, liveMain: facts.tree.main, approved };
+  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then, lock, guard));
   // The lock comes first: a host someone else holds is reported as such, and nothing was staged.
   if (lock && !S.has(out, 'lock-acquired')) return out;
   if (S.has(out, 'stage-failed') || !S.has(out, 'rc')) {
@@ -171,7 +173,26 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFa
       throw new StepFailure('VERIFY_FAILED', `sshd -T on the candidate disagrees with the plan (${what}); nothing was changed`);
     }
   }
-  return out;
+  if (S.has(out, 'guard-unknown')) result.warnings.push('lock-out guard skipped: the session has no $SSH_CONNECTION to test the login with (the fresh-login proof still stands behind the change)');
+  if (!S.has(out, 'guard-held')) return out;
+  // The candidate changes what decides whether fleet's own login is let in: judge it. The host
+  // wrote nothing; when the change is safe, apply stages again with those lines approved.
+  const seen = out.sections.get('guard-candidate') ?? '';
+  const reason = lockoutFrom(out, ctx.host.user);
+  if (reason !== null) throw new StepFailure('LOCKOUT_RISK', `${reason}: nothing was written`);
+  if (then === '') return out;
+  if (approved !== '') throw new StepFailure('CONFLICT', 'the login settings sshd gives the candidate changed between two looks; nothing was written, run again');
+  return stageAndValidate(ctx, t, result, facts, plan, then, lock, seen);
+}
+
+/** The lock-out guard's verdict on what the stage script printed (see `lockoutReason`). */
+function lockoutFrom(out: S.Markers, user: string): string | null {
+  const connection = parseConnection(S.arg(out, 'login') ?? '');
+  const candidate = out.sections.get('guard-candidate') ?? '';
+  if (connection === null) return `could not read the login in use ($SSH_CONNECTION), so a change to the login settings cannot be proven safe`;
+  if (candidate.startsWith('unreadable:')) return `sshd -T -C cannot evaluate the candidate for fleet's own login (${candidate.slice(11).trim() || 'no message'}), so it cannot be proven safe`;
+  const groups = (out.sections.get('groups') ?? '').split(/\s+/).filter((g) => g !== '');
+  return lockoutReason(candidate, out.sections.get('guard-live') ?? '', { user, groups, ...connection });
 }
 
 async function inspectHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
@@ -192,7 +213,7 @@ async function inspectPlan(ctx: HostRunContext, t: Transport, result: HostResult
     if (plan.drift.length > 0) throw driftWithoutEdit(plan, result);
     return;
   }
-  if (plan.files.length > 0) await stageAndValidate(ctx, t, facts, plan);
+  if (plan.files.length > 0) await stageAndValidate(ctx, t, result, facts, plan);
   result.status = 'changed';
 }
 
@@ -314,7 +335,7 @@ async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, 
   let committed;
   try {
     // A failure the stage reports (the candidate rejected) gave the lock back on the host.
-    committed = await stageAndValidate(ctx, t, facts, plan, then, S.lockScript(ctx.lockOwner, ctx.lockLeaseSeconds));
+    committed = await stageAndValidate(ctx, t, result, facts, plan, then, S.lockScript(ctx.lockOwner, ctx.lockLeaseSeconds));
   } catch (error) {
     if (error instanceof StepFailure) throw error;
     const { code, message } = describe(error);
