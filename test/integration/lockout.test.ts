@@ -4,18 +4,27 @@
  * per host with LOCKOUT_RISK before anything is staged live: the config bytes stay, sshd is not
  * reloaded, no lock is left. A policy that touches the same keywords harmlessly still converges.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
 import { configSnapshot, health, inventoryFor, runFlags, writePolicy } from '../helpers/faults.js';
 
 let lab: Lab;
+/** The `become` user of the last host: its login, not root's, is the one the guard protects. */
+const SUDO_USER = 'fleetguard';
+/** Machine-wide (/etc is shared by the lab's namespaces): passwordless sudo for that user only. */
+const SUDOERS = `/etc/sudoers.d/fleet-test-${SUDO_USER}`;
 
 beforeAll(async () => {
-  lab = await startLab({ count: 2, namePrefix: 'lo', shapes: ['debian12'] });
+  lab = await startLab({ count: 3, namePrefix: 'lo', shapes: ['debian12'], users: [SUDO_USER] });
+  writeFileSync(`${SUDOERS}.tmp`, `${SUDO_USER} ALL=(root) NOPASSWD: ALL\n`, { mode: 0o440 });
+  execFileSync('visudo', ['-c', '-q', '-f', `${SUDOERS}.tmp`]);
+  execFileSync('mv', [`${SUDOERS}.tmp`, SUDOERS]);
 }, 180_000);
 afterAll(async () => {
+  rmSync(SUDOERS, { force: true });
   await lab?.stop();
 });
 
@@ -31,6 +40,8 @@ describe.sequential('the lock-out guard', () => {
     ['PubkeyAuthentication no', { PubkeyAuthentication: 'no' }, /PubkeyAuthentication no would refuse fleet's own login as root/],
     ['AuthenticationMethods password', { AuthenticationMethods: 'password' }, /AuthenticationMethods password would refuse/],
     ['AuthorizedKeysFile elsewhere', { AuthorizedKeysFile: '[.ssh/other_keys]' }, /AuthorizedKeysFile \.ssh\/other_keys would drop/],
+    ['Port 2222', { Port: '2222' }, /Port 2222 would drop port 22, which fleet's own login as root from 127\.0\.0\.1 uses/],
+    ['ListenAddress elsewhere', { ListenAddress: '127.0.9.9' }, /ListenAddress 127\.0\.9\.9:22 would drop 127(\.\d+){3} port 22, which fleet's own login/],
   ];
   for (const [name, sshd, message] of refusals) {
     it(`${name}: LOCKOUT_RISK on plan and apply, nothing written, no reload`, async () => {
@@ -75,4 +86,32 @@ describe.sequential('the lock-out guard', () => {
     const again = jsonReport(await fleet(['apply', policy, ...runFlags(lab)])).hosts[0]!;
     expect(again.status).toBe('unchanged');
   }, 120_000);
+
+  describe('with become: the login is the inventory user (through the real sudo -n, which drops $SSH_CONNECTION)', () => {
+    const inventory = (): string => inventoryFor(lab, [lab.hosts[2]!], () => ({ user: SUDO_USER, become: 'true' }));
+    for (const [name, sshd, message] of [
+      ['DenyUsers the user', { DenyUsers: `[${SUDO_USER}]` }, new RegExp(`^DenyUsers ${SUDO_USER} would refuse fleet's own login as ${SUDO_USER} from 127\\.0\\.0\\.1: nothing was written$`)],
+      ['DenyGroups its own group', { DenyGroups: `[${SUDO_USER}]` }, new RegExp(`^DenyGroups ${SUDO_USER} would refuse fleet's own login as ${SUDO_USER} .*\\(groups ${SUDO_USER}`)],
+    ] as const) {
+      it(`${name}: LOCKOUT_RISK, nothing written`, async () => {
+        const h = lab.hosts[2]!;
+        const before = configSnapshot(h);
+        const run = await fleet(['apply', writePolicy(lab.dir, `lo-become-${name.replace(/\W+/g, '-')}`, inventory(), sshd), ...runFlags(lab)]);
+        const r = jsonReport(run).hosts[0]!;
+        expect(r.error?.code, run.stdout + run.stderr).toBe('LOCKOUT_RISK');
+        expect(r.error?.message).toMatch(message);
+        expect(configSnapshot(h)).toEqual(before);
+      }, 120_000);
+    }
+
+    it('PermitRootLogin no does not shut out a non-root login: it converges', async () => {
+      const h = lab.hosts[2]!;
+      const run = await fleet(['apply', writePolicy(lab.dir, 'lo-become-noroot', inventory(), { PermitRootLogin: 'no' }), ...runFlags(lab)]);
+      const r = jsonReport(run).hosts[0]!;
+      expect(r.error, run.stdout + run.stderr).toBeNull();
+      expect(r.status).toBe('changed');
+      expect(r.warnings.join(' ')).not.toMatch(/lock-out guard skipped/);
+      expect((await lab.sshdT(h))['permitrootlogin']).toBe('no');
+    }, 120_000);
+  });
 });
