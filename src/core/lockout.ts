@@ -98,40 +98,61 @@ function listenOf(value: string): { addr: string; port: string } | null {
   return m ? { addr: m[1] as string, port: m[2] as string } : null;
 }
 
+type Lines = Map<string, string[]>;
+/** One reason sshd would refuse the login, judged on one config's lines; null when it lets it in. */
+type Check = (c: Lines, login: LoginInUse, who: string) => string | null;
+
+const first = (c: Lines, k: string): string | undefined => c.get(k)?.[0];
+
+const CHECKS: readonly Check[] = [
+  (c, login, who) => {
+    const root = first(c, 'permitrootlogin');
+    // fleet runs arbitrary commands with a key: forced-commands-only refuses them, no refuses all.
+    return login.user === 'root' && (root === 'no' || root === 'forced-commands-only') ? `PermitRootLogin ${root} would refuse ${who}` : null;
+  },
+  (c, _login, who) => (first(c, 'pubkeyauthentication') === 'no' ? `PubkeyAuthentication no would refuse ${who} (it logs in with a key)` : null),
+  (c, _login, who) => {
+    const methods = first(c, 'authenticationmethods');
+    if (methods === undefined || methods === 'any') return null;
+    const keyAlone = methods.split(/\s+/).some((list) => list.split(',').every((m) => m === 'publickey'));
+    return keyAlone ? null : `AuthenticationMethods ${methods} would refuse ${who}: no list is satisfied by publickey alone`;
+  },
+  (c, login, who) => {
+    const deny = entries(c.get('denyusers')).find((p) => userMatches(p, login));
+    if (deny !== undefined) return `DenyUsers ${deny} would refuse ${who}`;
+    const allow = entries(c.get('allowusers'));
+    return allow.length > 0 && !allow.some((p) => userMatches(p, login)) ? `AllowUsers ${allow.join(' ')} would refuse ${who}` : null;
+  },
+  (c, login, who) => {
+    const deny = entries(c.get('denygroups')).find((p) => login.groups.some((g) => wildcard(p, g)));
+    if (deny !== undefined) return `DenyGroups ${deny} would refuse ${who} (groups ${login.groups.join(' ')})`;
+    const allow = entries(c.get('allowgroups'));
+    return allow.length > 0 && !allow.some((p) => login.groups.some((g) => wildcard(p, g))) ? `AllowGroups ${allow.join(' ')} would refuse ${who} (groups ${login.groups.join(' ') || 'none'})` : null;
+  },
+  (c, login, who) => {
+    const listen = (c.get('listenaddress') ?? []).map(listenOf).filter((x): x is { addr: string; port: string } => x !== null);
+    if (listen.length === 0) return null;
+    const onPort = listen.filter((x) => x.port === login.serverPort);
+    if (onPort.length === 0) return `Port ${(c.get('port') ?? []).join(' ') || listen.map((x) => x.port).join(' ')} would drop port ${login.serverPort}, which ${who} uses`;
+    return onPort.some((x) => x.addr === login.serverAddr || WILDCARD_ADDRS.has(x.addr)) ? null : `ListenAddress ${(c.get('listenaddress') ?? []).join(' ')} would drop ${login.serverAddr} port ${login.serverPort}, which ${who} uses`;
+  },
+];
+
 /**
  * Why the candidate would refuse the login in use, or null when it lets it in. `candidate` and
- * `live` are `sshd -T -C` outputs for that login (only LOGIN_KEYWORDS are read). The message
- * names the keyword and value as sshd printed them.
+ * `live` are `sshd -T -C` outputs for that login (only LOGIN_KEYWORDS are read). A check the
+ * live config fails too is not held against the candidate: the login got in anyway, so what
+ * decides it lies outside what sshd -T shows (e.g. a ListenAddress on sshd's command line).
+ * The message names the keyword and value as sshd printed them.
  */
 export function lockoutReason(candidate: string, live: string, login: LoginInUse): string | null {
   const c = lines(candidate);
   const l = lines(live);
   const who = `fleet's own login as ${login.user} from ${login.clientAddr}`;
-  const one = (k: string): string | undefined => c.get(k)?.[0];
-
-  const root = one('permitrootlogin');
-  // fleet runs arbitrary commands with a key: forced-commands-only refuses them, no refuses all.
-  if (login.user === 'root' && (root === 'no' || root === 'forced-commands-only')) return `PermitRootLogin ${root} would refuse ${who}`;
-
-  if (one('pubkeyauthentication') === 'no') return `PubkeyAuthentication no would refuse ${who} (it logs in with a key)`;
-
-  const methods = one('authenticationmethods');
-  if (methods !== undefined && methods !== 'any') {
-    const keyAlone = methods.split(/\s+/).some((list) => list.split(',').every((m) => m === 'publickey'));
-    if (!keyAlone) return `AuthenticationMethods ${methods} would refuse ${who}: no list is satisfied by publickey alone`;
+  for (const check of CHECKS) {
+    const reason = check(c, login, who);
+    if (reason !== null && check(l, login, who) === null) return reason;
   }
-
-  const denyUser = entries(c.get('denyusers')).find((p) => userMatches(p, login));
-  if (denyUser !== undefined) return `DenyUsers ${denyUser} would refuse ${who}`;
-  const allowUsers = entries(c.get('allowusers'));
-  if (allowUsers.length > 0 && !allowUsers.some((p) => userMatches(p, login))) return `AllowUsers ${allowUsers.join(' ')} would refuse ${who}`;
-  const denyGroup = entries(c.get('denygroups')).find((p) => login.groups.some((g) => wildcard(p, g)));
-  if (denyGroup !== undefined) return `DenyGroups ${denyGroup} would refuse ${who} (groups ${login.groups.join(' ')})`;
-  const allowGroups = entries(c.get('allowgroups'));
-  if (allowGroups.length > 0 && !allowGroups.some((p) => login.groups.some((g) => wildcard(p, g)))) {
-    return `AllowGroups ${allowGroups.join(' ')} would refuse ${who} (groups ${login.groups.join(' ') || 'none'})`;
-  }
-
   // The key file the login used is one of the live paths; which one is not known, so every live
   // path must stay (conservative: a reordering is fine, a dropped path is refused).
   const liveKeys = entries(l.get('authorizedkeysfile'));
@@ -139,15 +160,6 @@ export function lockoutReason(candidate: string, live: string, login: LoginInUse
   const dropped = liveKeys.filter((p) => !newKeys.has(p));
   if (dropped.length > 0) {
     return `AuthorizedKeysFile ${[...newKeys].join(' ') || 'none'} would drop ${dropped.join(' ')}, where ${who} may find its key (every path of the live value must stay)`;
-  }
-
-  const listen = (c.get('listenaddress') ?? []).map(listenOf).filter((x): x is { addr: string; port: string } => x !== null);
-  if (listen.length > 0) {
-    const onPort = listen.filter((x) => x.port === login.serverPort);
-    if (onPort.length === 0) return `Port ${(c.get('port') ?? []).join(' ') || listen.map((x) => x.port).join(' ')} would drop port ${login.serverPort}, which ${who} uses`;
-    if (!onPort.some((x) => x.addr === login.serverAddr || WILDCARD_ADDRS.has(x.addr))) {
-      return `ListenAddress ${(c.get('listenaddress') ?? []).join(' ')} would drop ${login.serverAddr} port ${login.serverPort}, which ${who} uses`;
-    }
   }
   return null;
 }

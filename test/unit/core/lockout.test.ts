@@ -44,7 +44,7 @@ describe('lockoutReason', () => {
   });
 
   it('refuses PermitRootLogin no (here from a Match block) and forced-commands-only for root only', () => {
-    expect(lockoutReason(MATCHED, MATCHED, ROOT)).toBe("PermitRootLogin no would refuse fleet's own login as root from 127.0.0.1");
+    expect(lockoutReason(MATCHED, DEFAULTS, ROOT)).toBe("PermitRootLogin no would refuse fleet's own login as root from 127.0.0.1");
     expect(lockoutReason(withLines(DEFAULTS, 'permitrootlogin forced-commands-only'), DEFAULTS, ROOT)).toMatch(/^PermitRootLogin forced-commands-only/);
     expect(lockoutReason(withLines(DEFAULTS, 'permitrootlogin no'), DEFAULTS, DEPLOY)).toBeNull();
   });
@@ -52,7 +52,8 @@ describe('lockoutReason', () => {
   it('AllowUsers: user@CIDR and plain patterns, the host part matched on the controller address', () => {
     const allowed = MATCHED.replace('permitrootlogin no', 'permitrootlogin without-password').replace(/denygroups.*\n/g, '');
     expect(lockoutReason(allowed, allowed, ROOT)).toBeNull();
-    expect(lockoutReason(allowed, allowed, { ...ROOT, clientAddr: '10.1.1.1' })).toMatch(/^AllowUsers root@127\.0\.0\.0\/8 deploy would refuse fleet's own login as root from 10\.1\.1\.1/);
+    const open = allowed.replace(/allowusers.*\n/g, '');
+    expect(lockoutReason(allowed, open, { ...ROOT, clientAddr: '10.1.1.1' })).toMatch(/^AllowUsers root@127\.0\.0\.0\/8 deploy would refuse fleet's own login as root from 10\.1\.1\.1/);
     expect(lockoutReason(allowed, allowed, { ...DEPLOY, groups: ['deploy'] })).toBeNull();
     expect(lockoutReason(withLines(DEFAULTS, 'allowusers dep*'), DEFAULTS, DEPLOY)).toBeNull();
     expect(lockoutReason(withLines(DEFAULTS, 'allowusers d?ploy@10.0.0.*'), DEFAULTS, DEPLOY)).toBeNull();
@@ -87,7 +88,14 @@ describe('lockoutReason', () => {
     const noMatch = MATCHED.replace('permitrootlogin no', 'permitrootlogin yes').replace(/denygroups.*\n/g, '');
     expect(lockoutReason(noMatch, noMatch, ROOT)).toBeNull();
     expect(lockoutReason(noMatch, noMatch, { ...ROOT, serverPort: '2222' })).toBeNull();
-    expect(lockoutReason(noMatch, noMatch, { ...ROOT, serverPort: '2200' })).toMatch(/would drop port 2200/);
+    expect(lockoutReason(noMatch, `${noMatch}\nlistenaddress 127.0.1.3:2200`, { ...ROOT, serverPort: '2200' })).toMatch(/would drop port 2200/);
+  });
+
+  it('a check the live config fails too is not held against the candidate (the login got in by what sshd -T does not show)', () => {
+    // sshd started with -o ListenAddress=127.0.1.3: the files alone say 127.0.1.9.
+    const live = withLines(DEFAULTS, 'listenaddress 127.0.1.9:22');
+    expect(lockoutReason(withLines(live, 'denyusers nobody'), live, ROOT)).toBeNull();
+    expect(lockoutReason(withLines(live, 'denyusers root'), live, ROOT)).toMatch(/^DenyUsers root/);
   });
 });
 
