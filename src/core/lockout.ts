@@ -140,12 +140,13 @@ const CHECKS: readonly Check[] = [
 
 /**
  * Why the candidate would refuse the login in use, or null when it lets it in. `candidate` and
- * `live` are `sshd -T -C` outputs for that login (only LOGIN_KEYWORDS are read). A check the
+ * `live` are `sshd -T -C` outputs for that login (only LOGIN_KEYWORDS are read);
+ * `keyFilesPresent`: the live AuthorizedKeysFile paths (as printed) that hold a file. A check the
  * live config fails too is not held against the candidate: the login got in anyway, so what
  * decides it lies outside what sshd -T shows (e.g. a ListenAddress on sshd's command line).
  * The message names the keyword and value as sshd printed them.
  */
-export function lockoutReason(candidate: string, live: string, login: LoginInUse): string | null {
+export function lockoutReason(candidate: string, live: string, login: LoginInUse, keyFilesPresent?: ReadonlySet<string>): string | null {
   const c = lines(candidate);
   const l = lines(live);
   const who = `fleet's own login as ${login.user} from ${login.clientAddr}`;
@@ -153,13 +154,14 @@ export function lockoutReason(candidate: string, live: string, login: LoginInUse
     const reason = check(c, login, who);
     if (reason !== null && check(l, login, who) === null) return reason;
   }
-  // The key file the login used is one of the live paths; which one is not known, so every live
-  // path must stay (conservative: a reordering is fine, a dropped path is refused).
+  // The key file the login used is one of the live paths that exist for the user; which one is
+  // not known, so every such path must stay (conservative: the new list may reorder or add, and
+  // may drop only paths that hold no file). Without `keyFilesPresent`, every live path must stay.
   const liveKeys = entries(l.get('authorizedkeysfile'));
   const newKeys = new Set(entries(c.get('authorizedkeysfile')));
-  const dropped = liveKeys.filter((p) => !newKeys.has(p));
+  const dropped = liveKeys.filter((p) => !newKeys.has(p) && (keyFilesPresent === undefined || keyFilesPresent.has(p)));
   if (dropped.length > 0) {
-    return `AuthorizedKeysFile ${[...newKeys].join(' ') || 'none'} would drop ${dropped.join(' ')}, where ${who} may find its key (every path of the live value must stay)`;
+    return `AuthorizedKeysFile ${[...newKeys].join(' ') || 'none'} would drop ${dropped.join(' ')}, ${keyFilesPresent ? 'which exists' : 'which may hold the key'} for ${who} (every live path with a file must stay)`;
   }
   return null;
 }

@@ -192,7 +192,8 @@ function lockoutFrom(out: S.Markers, user: string): string | null {
   if (connection === null) return `could not read the login in use ($SSH_CONNECTION), so a change to the login settings cannot be proven safe`;
   if (candidate.startsWith('unreadable:')) return `sshd -T -C cannot evaluate the candidate for fleet's own login (${candidate.slice(11).trim() || 'no message'}), so it cannot be proven safe`;
   const groups = (out.sections.get('groups') ?? '').split(/\s+/).filter((g) => g !== '');
-  return lockoutReason(candidate, out.sections.get('guard-live') ?? '', { user, groups, ...connection });
+  const keyFiles = S.has(out, 'keyfiles-unknown') ? undefined : new Set(out.seen.filter((s) => s.name === 'keyfile').map((s) => s.arg));
+  return lockoutReason(candidate, out.sections.get('guard-live') ?? '', { user, groups, ...connection }, keyFiles);
 }
 
 async function inspectHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {

@@ -247,10 +247,33 @@ function loginGuard(sshd: string, main: string, guard: LoginGuard): string {
     `  if C=$(${sshd} -T -C "$spec" -f ${main} 2>&1 </dev/null); then G=$(printf '%s\\n' "$C" | grep -E ${kw}); else G="unreadable: $C"; fi`,
     `  GL=$(${sshd} -T -C "$spec" -f ${quote(guard.liveMain)} 2>/dev/null </dev/null | grep -E ${kw})`,
     `  echo ${MARK}guard-candidate; printf '%s\\n' "$G"; echo ${MARK}guard-live; printf '%s\\n' "$GL"`,
-    `  if [ "$G" != "$GL" ] && [ "$G" != ${quote(guard.approved)} ]; then ok=0; echo ${MARK}guard-held; fi`,
+    `  if [ "$G" != "$GL" ] && [ "$G" != ${quote(guard.approved)} ]; then ok=0; echo ${MARK}guard-held`,
+    keyFilesPresent(guard.user),
+    '  fi',
     'else',
     `  echo ${MARK}guard-unknown`,
     'fi',
+  ].join('\n');
+}
+
+/**
+ * Which of the live AuthorizedKeysFile paths exist for the user (`@@fleet:keyfile <path as sshd
+ * printed it>`): a path that holds no file cannot be where the login found its key. Expanded as
+ * sshd does (%h, %u, %U, %%; relative to the home folder). Only when the login lines changed;
+ * `@@fleet:keyfiles-unknown` when the user's home or uid cannot be read.
+ */
+function keyFilesPresent(user: string): string {
+  const u = quote(user);
+  const expand = `{ o = ""; s = $0; while ((i = index(s, "%")) > 0) { c = substr(s, i + 1, 1); r = c == "h" ? h : c == "u" ? u : c == "U" ? U : c == "%" ? "%" : "%" c; o = o substr(s, 1, i - 1) r; s = substr(s, i + 2) } print $0 " " o s }`;
+  return [
+    `  home=$(getent passwd ${u} 2>/dev/null | cut -d: -f6); uid=$(id -u ${u} 2>/dev/null)`,
+    // No getent (busybox): the passwd file. No home at all: fleet keeps every live path.
+    `  [ -n "$home" ] || home=$(awk -F: -v u=${u} '$1 == u { print $6; exit }' /etc/passwd 2>/dev/null)`,
+    `  if [ -z "$home" ] || [ -z "$uid" ]; then echo ${MARK}keyfiles-unknown; else`,
+    `  printf '%s\\n' "$GL" | sed -n 's/^authorizedkeysfile //p' | tr ' ' '\\n' | awk -v h="$home" -v u=${u} -v U="$uid" ${quote(expand)} | while read -r k f; do`,
+    '    case $f in /*) ;; *) f="$home/$f" ;; esac',
+    `    [ ! -e "$f" ] || echo "${MARK}keyfile $k"`,
+    '  done; fi',
   ].join('\n');
 }
 

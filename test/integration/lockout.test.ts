@@ -39,7 +39,7 @@ describe.sequential('the lock-out guard', () => {
     ['AllowUsers without root', { AllowUsers: '[nobody]' }, /AllowUsers nobody would refuse fleet's own login as root/],
     ['PubkeyAuthentication no', { PubkeyAuthentication: 'no' }, /PubkeyAuthentication no would refuse fleet's own login as root/],
     ['AuthenticationMethods password', { AuthenticationMethods: 'password' }, /AuthenticationMethods password would refuse/],
-    ['AuthorizedKeysFile elsewhere', { AuthorizedKeysFile: '[.ssh/other_keys]' }, /AuthorizedKeysFile \.ssh\/other_keys would drop/],
+    ['AuthorizedKeysFile elsewhere', { AuthorizedKeysFile: '[.ssh/other_keys]' }, /AuthorizedKeysFile \.ssh\/other_keys would drop \.ssh\/authorized_keys, which exists for fleet's own login as root/],
     ['Port 2222', { Port: '2222' }, /Port 2222 would drop port 22, which fleet's own login as root from 127\.0\.0\.1 uses/],
     ['ListenAddress elsewhere', { ListenAddress: '127.0.9.9' }, /ListenAddress 127\.0\.9\.9:22 would drop 127(\.\d+){3} port 22, which fleet's own login/],
   ];
@@ -66,13 +66,13 @@ describe.sequential('the lock-out guard', () => {
     }, 120_000);
   }
 
-  it('a harmless change of the same keywords still converges (PermitRootLogin prohibit-password, DenyUsers nobody, AuthorizedKeysFile kept plus one)', async () => {
+  it("a harmless change of the same keywords still converges (PermitRootLogin prohibit-password, DenyUsers nobody, AuthorizedKeysFile keeping the file that holds root's key, dropping authorized_keys2 that holds no file)", async () => {
     const h = lab.hosts[1]!;
     const reloadsBefore = reloads(h);
     const policy = writePolicy(lab.dir, 'lo-harmless', inventoryFor(lab, [h]), {
       PermitRootLogin: 'prohibit-password',
       DenyUsers: '[nobody]',
-      AuthorizedKeysFile: '[.ssh/authorized_keys, .ssh/authorized_keys2, .ssh/fleet_keys]',
+      AuthorizedKeysFile: '[.ssh/authorized_keys, .ssh/fleet_keys]',
     });
     const run = await fleet(['apply', policy, ...runFlags(lab)]);
     const r = jsonReport(run).hosts[0]!;

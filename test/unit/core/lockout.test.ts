@@ -74,7 +74,14 @@ describe('lockoutReason', () => {
     expect(lockoutReason(withLines(DEFAULTS, 'authenticationmethods keyboard-interactive'), DEFAULTS, ROOT)).toMatch(/^AuthenticationMethods/);
   });
 
-  it('AuthorizedKeysFile must keep every live path (reordered or grown is fine)', () => {
+  it('AuthorizedKeysFile may drop only live paths that hold no file for the user', () => {
+    const keys = withLines(DEFAULTS, 'authorizedkeysfile .ssh/authorized_keys .ssh/fleet_keys');
+    expect(lockoutReason(keys, DEFAULTS, ROOT, new Set(['.ssh/authorized_keys']))).toBeNull();
+    expect(lockoutReason(keys, DEFAULTS, ROOT, new Set(['.ssh/authorized_keys', '.ssh/authorized_keys2']))).toMatch(/^AuthorizedKeysFile \.ssh\/authorized_keys \.ssh\/fleet_keys would drop \.ssh\/authorized_keys2, which exists for fleet's own login as root/);
+    expect(lockoutReason(withLines(DEFAULTS, 'authorizedkeysfile /etc/ssh/keys/%u'), DEFAULTS, ROOT, new Set(['.ssh/authorized_keys']))).toMatch(/would drop \.ssh\/authorized_keys,/);
+  });
+
+  it('AuthorizedKeysFile without knowing which files exist must keep every live path (reordered or grown is fine)', () => {
     expect(lockoutReason(withLines(DEFAULTS, 'authorizedkeysfile .ssh/authorized_keys'), DEFAULTS, ROOT)).toMatch(/^AuthorizedKeysFile \.ssh\/authorized_keys would drop \.ssh\/authorized_keys2/);
     expect(lockoutReason(withLines(DEFAULTS, 'authorizedkeysfile none'), DEFAULTS, ROOT)).toMatch(/^AuthorizedKeysFile none would drop/);
     expect(lockoutReason(withLines(DEFAULTS, 'authorizedkeysfile .ssh/authorized_keys2 .ssh/x .ssh/authorized_keys'), DEFAULTS, ROOT)).toBeNull();

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchSizes } from '../../../src/engine/runner.js';
@@ -173,6 +173,21 @@ describe('stageScript: the lock-out guard holds what follows when the login sett
     expect(parseMarkers(held).sections.get('guard-candidate')).toBe(changed);
     expect(run(sshd, 'port 22\npermitrootlogin yes', withConnection)).not.toContain('THEN-RAN');
     expect(run(sshd, changed, withConnection)).toContain('THEN-RAN');
+  });
+
+  it('changed login lines: which live AuthorizedKeysFile paths hold a file for the user, expanded as sshd does', () => {
+    const me = userInfo();
+    mkdirSync(join(dir, 'keys', me.username), { recursive: true });
+    writeFileSync(join(dir, 'keys', me.username, String(me.uid)), 'ssh-ed25519 AAAA\n');
+    const fake = join(dir, `fake-K-${Math.random().toString(36).slice(2)}`);
+    const liveKeys = `authorizedkeysfile ${dir}/keys/%u/%U ${dir}/keys/%u/none %h/.fleet-no-such-file`;
+    writeFileSync(fake, `#!/bin/sh\nif [ "$5" = /live/sshd_config ]; then echo '${liveKeys}'; else echo 'authorizedkeysfile none'; fi\n`, { mode: 0o755 });
+    const stage = join(dir, `stage-keys-${Math.random().toString(36).slice(2)}`);
+    const script = stageScript(fake, stage, `${stage}/sshd_config`, staged(stage), {}, 'echo THEN-RAN', '', { user: me.username, liveMain: '/live/sshd_config', approved: '' });
+    const out = execFileSync('sh', ['-c', inSh(script)], { encoding: 'utf8', env: withConnection });
+    const m = parseMarkers(out);
+    expect(m.seen.map((x) => x.name)).toContain('guard-held');
+    expect(m.seen.filter((x) => x.name === 'keyfile').map((x) => x.arg)).toEqual([`${dir}/keys/%u/%U`]);
   });
 
   it.skipIf(process.env.SSH_CONNECTION !== undefined)('no $SSH_CONNECTION anywhere up the process tree: guard-unknown, the guard does not hold', () => {
