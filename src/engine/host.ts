@@ -7,7 +7,8 @@
  *   backups, unlock)
  *
  * The arrows are not all round trips: a changed host costs 3 commands over 2 connections (the
- * finish runs on the fresh login when no client file follows). Any failure after the rename
+ * finish runs on the fresh login when no client file follows; one more when the change touches
+ * what lets fleet's own login in, for the lock-out guard). Any failure after the rename
  * restores every file over the first connection (the lifeline), reloads if sshd had been
  * reloaded, and proves a login again. A host's failure is a value in its result; nothing here
  * throws past `runHost`.
@@ -146,7 +147,9 @@ async function readClients(t: Transport, client: NonNullable<HostRunContext['pol
  * Proves the candidate with the real sshd, against the whole config, in a private folder:
  * sshd must accept it and its `sshd -T` must show the promised values, before anything live
  * changes. `then` (apply's write, commit and reload) runs in the same round trip, on the host,
- * only once both hold.
+ * only once both hold and the lock-out guard lets it: the candidate's login lines for the login
+ * in use are the live ones, or `approved` (the lines fleet judged safe in a first round trip).
+ * A candidate that would refuse that login is `LOCKOUT_RISK`, on plan and apply alike.
  */
 async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, then = '', lock = '', approved = ''): Promise<S.Markers & { stdout: string; stderr: string }> {
   ctx.step('stage');
@@ -178,7 +181,7 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostR
   // The candidate changes what decides whether fleet's own login is let in: judge it. The host
   // wrote nothing; when the change is safe, apply stages again with those lines approved.
   const seen = out.sections.get('guard-candidate') ?? '';
-  const reason = lockoutFrom(out, ctx.host.user);
+  const reason = lockoutFrom(out, ctx.host.user)?.replaceAll(stageRoot, '') ?? null;
   if (reason !== null) throw new StepFailure('LOCKOUT_RISK', `${reason}: nothing was written`);
   if (then === '') return out;
   if (approved !== '') throw new StepFailure('CONFLICT', 'the login settings sshd gives the candidate changed between two looks; nothing was written, run again');
