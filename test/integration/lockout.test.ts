@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
@@ -65,6 +66,25 @@ describe.sequential('the lock-out guard', () => {
       expect(await lab.isAccepting(h)).toBe(true);
     }, 120_000);
   }
+
+  it('a Match block for the login in use (sshd_match: Address 127.0.0.1 → PermitRootLogin no) is refused; one for another address is not', async () => {
+    const h = lab.hosts[0]!;
+    const before = configSnapshot(h);
+    const write = (name: string, address: string): string => {
+      const inv = join(lab.dir, `${name}.inventory.yml`);
+      writeFileSync(inv, inventoryFor(lab, [h]));
+      const path = join(lab.dir, `${name}.policy.yml`);
+      writeFileSync(path, `inventory: ${inv}\nsshd:\n  MaxAuthTries: 5\nsshd_match:\n  - match: Address ${address}\n    set: { PermitRootLogin: "no" }\n`);
+      return path;
+    };
+    const ours = jsonReport(await fleet(['plan', write('lo-match-ours', '127.0.0.1'), ...runFlags(lab)])).hosts[0]!;
+    expect(ours.error?.code).toBe('LOCKOUT_RISK');
+    expect(ours.error?.message).toMatch(/^PermitRootLogin no would refuse fleet's own login as root from 127\.0\.0\.1/);
+    const other = jsonReport(await fleet(['plan', write('lo-match-other', '10.9.9.9'), ...runFlags(lab)])).hosts[0]!;
+    expect(other.error).toBeNull();
+    expect(other.status).toBe('changed');
+    expect(configSnapshot(h)).toEqual(before);
+  }, 120_000);
 
   it("a harmless change of the same keywords still converges (PermitRootLogin prohibit-password, DenyUsers nobody, AuthorizedKeysFile keeping the file that holds root's key, dropping authorized_keys2 that holds no file)", async () => {
     const h = lab.hosts[1]!;
