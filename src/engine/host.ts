@@ -7,7 +7,8 @@
  *   backups, unlock)
  *
  * The arrows are not all round trips: a changed host costs 3 commands over 2 connections (the
- * finish runs on the fresh login when no client file follows). Any failure after the rename
+ * finish runs on the fresh login when no client file follows; one more when the change touches
+ * what lets fleet's own login in, for the lock-out guard). Any failure after the rename
  * restores every file over the first connection (the lifeline), reloads if sshd had been
  * reloaded, and proves a login again. A host's failure is a value in its result; nothing here
  * throws past `runHost`.
@@ -16,6 +17,7 @@ import { FleetError, InternalError } from '../core/errors.js';
 import { planClients, type ClientHostPlan } from '../core/clientPlan.js';
 import { planHost, type HostPlan } from '../core/hostPlan.js';
 import { applyEdits, relocate } from '../core/sshd/index.js';
+import { lockoutReason, parseConnection } from '../core/lockout.js';
 import { clientFactsScript, parseClientFacts } from '../facts/clients.js';
 import type { HostFacts } from '../facts/index.js';
 import { isNetworkFailure, type Transport } from '../transport/index.js';
@@ -145,13 +147,16 @@ async function readClients(t: Transport, client: NonNullable<HostRunContext['pol
  * Proves the candidate with the real sshd, against the whole config, in a private folder:
  * sshd must accept it and its `sshd -T` must show the promised values, before anything live
  * changes. `then` (apply's write, commit and reload) runs in the same round trip, on the host,
- * only once both hold.
+ * only once both hold and the lock-out guard lets it: the candidate's login lines for the login
+ * in use are the live ones, or `approved` (the lines fleet judged safe in a first round trip).
+ * A candidate that would refuse that login is `LOCKOUT_RISK`, on plan and apply alike.
  */
-async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFacts, plan: HostPlan, then = '', lock = ''): Promise<S.Markers & { stdout: string; stderr: string }> {
+async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, then = '', lock = '', approved = ''): Promise<S.Markers & { stdout: string; stderr: string }> {
   ctx.step('stage');
   const stageRoot = `/tmp/fleet-stage-${ctx.runId}-${Math.random().toString(36).slice(2, 10)}`;
   const candidate = relocate(applyEdits(facts.tree, plan.files), stageRoot);
-  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then, lock));
+  const guard = { user: ctx.host.user, liveMain: facts.tree.main, approved };
+  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then, lock, guard));
   // The lock comes first: a host someone else holds is reported as such, and nothing was staged.
   if (lock && !S.has(out, 'lock-acquired')) return out;
   if (S.has(out, 'stage-failed') || !S.has(out, 'rc')) {
@@ -171,7 +176,27 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, facts: HostFa
       throw new StepFailure('VERIFY_FAILED', `sshd -T on the candidate disagrees with the plan (${what}); nothing was changed`);
     }
   }
-  return out;
+  if (S.has(out, 'guard-unknown')) result.warnings.push('lock-out guard skipped: the session has no $SSH_CONNECTION to test the login with (the fresh-login proof still stands behind the change)');
+  if (!S.has(out, 'guard-held')) return out;
+  // The candidate changes what decides whether fleet's own login is let in: judge it. The host
+  // wrote nothing; when the change is safe, apply stages again with those lines approved.
+  const seen = out.sections.get('guard-candidate') ?? '';
+  const reason = lockoutFrom(out, ctx.host.user)?.replaceAll(stageRoot, '') ?? null;
+  if (reason !== null) throw new StepFailure('LOCKOUT_RISK', `${reason}: nothing was written`);
+  if (then === '') return out;
+  if (approved !== '') throw new StepFailure('CONFLICT', 'the login settings sshd gives the candidate changed between two looks; nothing was written, run again');
+  return stageAndValidate(ctx, t, result, facts, plan, then, lock, seen);
+}
+
+/** The lock-out guard's verdict on what the stage script printed (see `lockoutReason`). */
+function lockoutFrom(out: S.Markers, user: string): string | null {
+  const connection = parseConnection(S.arg(out, 'login') ?? '');
+  const candidate = out.sections.get('guard-candidate') ?? '';
+  if (connection === null) return `could not read the login in use ($SSH_CONNECTION), so a change to the login settings cannot be proven safe`;
+  if (candidate.startsWith('unreadable:')) return `sshd -T -C cannot evaluate the candidate for fleet's own login (${candidate.slice(11).trim() || 'no message'}), so it cannot be proven safe`;
+  const groups = (out.sections.get('groups') ?? '').split(/\s+/).filter((g) => g !== '');
+  const keyFiles = S.has(out, 'keyfiles-unknown') ? undefined : new Set(out.seen.filter((s) => s.name === 'keyfile').map((s) => s.arg));
+  return lockoutReason(candidate, out.sections.get('guard-live') ?? '', { user, groups, ...connection }, keyFiles);
 }
 
 async function inspectHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
@@ -192,7 +217,7 @@ async function inspectPlan(ctx: HostRunContext, t: Transport, result: HostResult
     if (plan.drift.length > 0) throw driftWithoutEdit(plan, result);
     return;
   }
-  if (plan.files.length > 0) await stageAndValidate(ctx, t, facts, plan);
+  if (plan.files.length > 0) await stageAndValidate(ctx, t, result, facts, plan);
   result.status = 'changed';
 }
 
@@ -314,7 +339,7 @@ async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, 
   let committed;
   try {
     // A failure the stage reports (the candidate rejected) gave the lock back on the host.
-    committed = await stageAndValidate(ctx, t, facts, plan, then, S.lockScript(ctx.lockOwner, ctx.lockLeaseSeconds));
+    committed = await stageAndValidate(ctx, t, result, facts, plan, then, S.lockScript(ctx.lockOwner, ctx.lockLeaseSeconds));
   } catch (error) {
     if (error instanceof StepFailure) throw error;
     const { code, message } = describe(error);

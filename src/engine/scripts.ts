@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { quote } from '../core/shell.js';
 import type { PlannedFile } from '../core/hostPlan.js';
 import { ENSURE_PRIVSEP_DIR } from '../facts/script.js';
+import { LOGIN_KEYWORDS } from '../core/lockout.js';
 
 /** Where a host's lock lives: /run is cleared at boot, so a lock never outlives a reboot. */
 export const LOCK_DIR = '/run/fleet.lock';
@@ -181,7 +182,7 @@ function dirOf(path: string): string {
  * sshd accepts the candidate and shows every promised value: apply writes, commits and reloads
  * there, so the whole change is one round trip.
  */
-export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, promised: Readonly<Record<string, string>>, then = '', lock = ''): string {
+export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, promised: Readonly<Record<string, string>>, then = '', lock = '', guard?: LoginGuard): string {
   const sshd = quote(sshdBinary);
   const main = quote(stagedMain);
   // The stage folder and every folder under it in one `mkdir` without -p: each must be new
@@ -209,8 +210,71 @@ export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: s
     `  [ $ok = 1 ] || echo ${MARK}staged-promise-broken`,
     `else out=$(${sshd} -t -f ${main} 2>&1 </dev/null); rc=$?; echo ${MARK}staged-t; printf '%s\\n' "$out"; echo "${MARK}rc $rc"; if [ $rc = 0 ]; then ok=1; echo ${MARK}staged-T-failed; fi; fi`,
   );
+  if (guard) lines.push('if [ $ok = 1 ]; then', loginGuard(sshd, main, guard), 'fi');
   if (then) lines.push('if [ $ok = 1 ]; then', ...(lock ? ['keep_lock=1'] : []), then, 'fi');
   return lines.join('\n');
+}
+
+/** What the lock-out guard needs to know on the host (see `loginGuard`). */
+export interface LoginGuard {
+  /** the user fleet logs in as (the inventory user, also with `become`) */
+  user: string;
+  /** the live main config, the one the login got in through */
+  liveMain: string;
+  /** login-keyword lines of the candidate fleet has already judged safe ('' for none) */
+  approved: string;
+}
+
+/**
+ * The lock-out guard's host side: asks the real sshd about the candidate and about the live
+ * config for the login in use (`-C user=…,host=…,addr=…,laddr=…,lport=…` from `$SSH_CONNECTION`;
+ * under sudo, which drops it, from the session's own environment in /proc), keeps only the
+ * lines that decide whether that login is let in, and prints them with the user's groups for
+ * fleet to judge (`lockoutReason`). What follows runs only when the candidate's lines are the
+ * live ones (the login works now) or the ones fleet approved; else `@@fleet:guard-held`, ok=0.
+ * Without a connection to test, `@@fleet:guard-unknown` and the guard does not hold.
+ */
+function loginGuard(sshd: string, main: string, guard: LoginGuard): string {
+  const kw = quote(`^(${LOGIN_KEYWORDS.join('|')}) `);
+  return [
+    'conn=$SSH_CONNECTION',
+    // sudo resets the environment: climb to the session's shell, whose environment has it.
+    `p=$$; n=0; while [ -z "$conn" ] && [ $n -lt 8 ]; do p=$(sed -n 's/^PPid:[[:space:]]*//p' /proc/"$p"/status 2>/dev/null); case $p in ''|0|1) break ;; esac; conn=$(tr '\\0' '\\n' < /proc/"$p"/environ 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p'); n=$((n + 1)); done`,
+    "set -f; set -- $conn; set +f",
+    'if [ -n "$4" ]; then',
+    `  echo "${MARK}login $conn"; echo ${MARK}groups; id -Gn ${quote(guard.user)} 2>/dev/null`,
+    `  spec=${quote(`user=${guard.user}`)}",host=$1,addr=$1,laddr=$3,lport=$4"`,
+    `  if C=$(${sshd} -T -C "$spec" -f ${main} 2>&1 </dev/null); then G=$(printf '%s\\n' "$C" | grep -E ${kw}); else G="unreadable: $C"; fi`,
+    `  GL=$(${sshd} -T -C "$spec" -f ${quote(guard.liveMain)} 2>/dev/null </dev/null | grep -E ${kw})`,
+    `  echo ${MARK}guard-candidate; printf '%s\\n' "$G"; echo ${MARK}guard-live; printf '%s\\n' "$GL"`,
+    `  if [ "$G" != "$GL" ] && [ "$G" != ${quote(guard.approved)} ]; then ok=0; echo ${MARK}guard-held`,
+    keyFilesPresent(guard.user),
+    '  fi',
+    'else',
+    `  echo ${MARK}guard-unknown`,
+    'fi',
+  ].join('\n');
+}
+
+/**
+ * Which of the live AuthorizedKeysFile paths exist for the user (`@@fleet:keyfile <path as sshd
+ * printed it>`): a path that holds no file cannot be where the login found its key. Expanded as
+ * sshd does (%h, %u, %U, %%; relative to the home folder). Only when the login lines changed;
+ * `@@fleet:keyfiles-unknown` when the user's home or uid cannot be read.
+ */
+function keyFilesPresent(user: string): string {
+  const u = quote(user);
+  const expand = `{ o = ""; s = $0; while ((i = index(s, "%")) > 0) { c = substr(s, i + 1, 1); r = c == "h" ? h : c == "u" ? u : c == "U" ? U : c == "%" ? "%" : "%" c; o = o substr(s, 1, i - 1) r; s = substr(s, i + 2) } print $0 " " o s }`;
+  return [
+    `  home=$(getent passwd ${u} 2>/dev/null | cut -d: -f6); uid=$(id -u ${u} 2>/dev/null)`,
+    // No getent (busybox): the passwd file. No home at all: fleet keeps every live path.
+    `  [ -n "$home" ] || home=$(awk -F: -v u=${u} '$1 == u { print $6; exit }' /etc/passwd 2>/dev/null)`,
+    `  if [ -z "$home" ] || [ -z "$uid" ]; then echo ${MARK}keyfiles-unknown; else`,
+    `  printf '%s\\n' "$GL" | sed -n 's/^authorizedkeysfile //p' | tr ' ' '\\n' | awk -v h="$home" -v u=${u} -v U="$uid" ${quote(expand)} | while read -r k f; do`,
+    '    case $f in /*) ;; *) f="$home/$f" ;; esac',
+    `    [ ! -e "$f" ] || echo "${MARK}keyfile $k"`,
+    '  done; fi',
+  ].join('\n');
 }
 
 export function tempPathFor(target: string, runId: string): string {

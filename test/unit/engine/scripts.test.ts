@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchSizes } from '../../../src/engine/runner.js';
@@ -131,5 +131,69 @@ describe('batchSizes', () => {
     expect(batchSizes(10, { kind: 'percent', pct: 100 })).toEqual([10]);
     expect(batchSizes(3, { kind: 'count', n: 50 })).toEqual([3]);
     expect(batchSizes(1, { kind: 'percent', pct: 1 })).toEqual([1]);
+  });
+});
+
+describe('stageScript: the lock-out guard holds what follows when the login settings change', () => {
+  const LIVE = 'port 22\npermitrootlogin without-password\npubkeyauthentication yes';
+  /** A fake sshd: `-T -f` prints the staged config's values, `-T -C spec -f <file>` logs the spec and prints `live` for the live main, `candidate` else. */
+  const fakeSshd = (candidate: string): { sshd: string; log: string } => {
+    const fake = join(dir, `fake-C-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(`${fake}.live`, `${LIVE}\nclientaliveinterval 300\n`);
+    writeFileSync(`${fake}.cand`, `${candidate}\nclientaliveinterval 300\n`);
+    writeFileSync(fake, `#!/bin/sh\nif [ "$2" = -C ]; then echo "$3" >> '${fake}.log'; if [ "$5" = /live/sshd_config ]; then cat '${fake}.live'; else cat '${fake}.cand'; fi; else cat '${fake}.cand'; fi\n`, { mode: 0o755 });
+    return { sshd: fake, log: `${fake}.log` };
+  };
+  const staged = (root: string) => new Map([[`${root}/sshd_config`, 'X 1\n']]);
+  const run = (sshd: string, approved: string, env: NodeJS.ProcessEnv): string => {
+    const stage = join(dir, `stage-guard-${Math.random().toString(36).slice(2)}`);
+    const script = stageScript(sshd, stage, `${stage}/sshd_config`, staged(stage), {}, 'echo THEN-RAN', '', { user: 'root', liveMain: '/live/sshd_config', approved });
+    return execFileSync('sh', ['-c', inSh(script)], { encoding: 'utf8', env });
+  };
+  const withConnection = { PATH: process.env.PATH, SSH_CONNECTION: '127.0.0.1 50000 127.0.1.3 22' };
+
+  it('the same login lines as the live config: what follows runs; sshd was asked about the login in use', () => {
+    const { sshd, log } = fakeSshd(LIVE);
+    const out = run(sshd, '', withConnection);
+    expect(out).toContain('THEN-RAN');
+    const m = parseMarkers(out);
+    expect(m.seen.find((s) => s.name === 'login')?.arg).toBe('127.0.0.1 50000 127.0.1.3 22');
+    expect(m.sections.get('groups')).toMatch(/\broot\b/);
+    expect(m.sections.get('guard-candidate')).toBe(LIVE);
+    expect(m.sections.get('guard-live')).toBe(`${LIVE}\nTHEN-RAN`); // what follows prints after the last marker
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(Array(2).fill('user=root,host=127.0.0.1,addr=127.0.0.1,laddr=127.0.1.3,lport=22'));
+  });
+
+  it('changed login lines: guard-held and nothing follows, unless fleet approved exactly those lines', () => {
+    const changed = 'port 22\npermitrootlogin no\npubkeyauthentication yes';
+    const { sshd } = fakeSshd(changed);
+    const held = run(sshd, '', withConnection);
+    expect(held).not.toContain('THEN-RAN');
+    expect(parseMarkers(held).seen.map((s) => s.name)).toContain('guard-held');
+    expect(parseMarkers(held).sections.get('guard-candidate')).toBe(changed);
+    expect(run(sshd, 'port 22\npermitrootlogin yes', withConnection)).not.toContain('THEN-RAN');
+    expect(run(sshd, changed, withConnection)).toContain('THEN-RAN');
+  });
+
+  it('changed login lines: which live AuthorizedKeysFile paths hold a file for the user, expanded as sshd does', () => {
+    const me = userInfo();
+    mkdirSync(join(dir, 'keys', me.username), { recursive: true });
+    writeFileSync(join(dir, 'keys', me.username, String(me.uid)), 'ssh-ed25519 AAAA\n');
+    const fake = join(dir, `fake-K-${Math.random().toString(36).slice(2)}`);
+    const liveKeys = `authorizedkeysfile ${dir}/keys/%u/%U ${dir}/keys/%u/none %h/.fleet-no-such-file`;
+    writeFileSync(fake, `#!/bin/sh\nif [ "$5" = /live/sshd_config ]; then echo '${liveKeys}'; else echo 'authorizedkeysfile none'; fi\n`, { mode: 0o755 });
+    const stage = join(dir, `stage-keys-${Math.random().toString(36).slice(2)}`);
+    const script = stageScript(fake, stage, `${stage}/sshd_config`, staged(stage), {}, 'echo THEN-RAN', '', { user: me.username, liveMain: '/live/sshd_config', approved: '' });
+    const out = execFileSync('sh', ['-c', inSh(script)], { encoding: 'utf8', env: withConnection });
+    const m = parseMarkers(out);
+    expect(m.seen.map((x) => x.name)).toContain('guard-held');
+    expect(m.seen.filter((x) => x.name === 'keyfile').map((x) => x.arg)).toEqual([`${dir}/keys/%u/%U`]);
+  });
+
+  it.skipIf(process.env.SSH_CONNECTION !== undefined)('no $SSH_CONNECTION anywhere up the process tree: guard-unknown, the guard does not hold', () => {
+    const { sshd } = fakeSshd('port 22\npermitrootlogin no');
+    const out = run(sshd, '', { PATH: process.env.PATH });
+    expect(parseMarkers(out).seen.map((s) => s.name)).toContain('guard-unknown');
+    expect(out).toContain('THEN-RAN');
   });
 });
