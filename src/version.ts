@@ -1,4 +1,15 @@
-/** fleet's own version, from its package.json (beside dist/ when built, beside src/ in tests). */
-import { readFileSync } from 'node:fs';
+/**
+ * fleet's own version, from its package.json: the nearest one above this module (dist/ when
+ * built, src/ in tests, dist-bench/src/ in the bench, node_modules/fleet/dist/ when installed).
+ */
+import { existsSync, readFileSync } from 'node:fs';
 
-export const FLEET_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url), i = 0; i < 5; dir = new URL('..', dir), i++) {
+    const file = new URL('package.json', dir);
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+export const FLEET_VERSION = packageVersion();
