@@ -19,6 +19,17 @@ export const LOGIN_KEYWORDS = [
   'listenaddress',
 ] as const;
 
+/**
+ * Whether a policy can change what lets a login in at all. The planner edits only the lines of
+ * the keywords a policy names (and adds Match blocks only for `sshd_match`), so a policy that
+ * names none of LOGIN_KEYWORDS and no Match block leaves the login lines as they are: the guard
+ * has nothing to judge, and its two `sshd -T -C` runs per host are skipped.
+ */
+export function mayChangeLogin(policy: { sshd: Readonly<Record<string, unknown>>; sshdMembers?: Readonly<Record<string, unknown>>; sshdMatch?: readonly unknown[] }): boolean {
+  const named = [...Object.keys(policy.sshd), ...Object.keys(policy.sshdMembers ?? {})].map((k) => k.toLowerCase());
+  return (policy.sshdMatch?.length ?? 0) > 0 || named.some((k) => (LOGIN_KEYWORDS as readonly string[]).includes(k));
+}
+
 /** The login in use, as the host sees it (`$SSH_CONNECTION`, `id -Gn`). */
 export interface LoginInUse {
   user: string;

@@ -17,7 +17,7 @@ import { FleetError, InternalError } from '../core/errors.js';
 import { planClients, type ClientHostPlan } from '../core/clientPlan.js';
 import { planHost, type HostPlan } from '../core/hostPlan.js';
 import { applyEdits, relocate } from '../core/sshd/index.js';
-import { lockoutReason, parseConnection } from '../core/lockout.js';
+import { lockoutReason, mayChangeLogin, parseConnection } from '../core/lockout.js';
 import { clientFactsScript, parseClientFacts } from '../facts/clients.js';
 import type { HostFacts } from '../facts/index.js';
 import { isNetworkFailure, type Transport } from '../transport/index.js';
@@ -155,7 +155,7 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostR
   ctx.step('stage');
   const stageRoot = `/tmp/fleet-stage-${ctx.runId}-${Math.random().toString(36).slice(2, 10)}`;
   const candidate = relocate(applyEdits(facts.tree, plan.files), stageRoot);
-  const guard = { user: ctx.host.user, liveMain: facts.tree.main, approved };
+  const guard = mayChangeLogin(ctx.policy) ? { user: ctx.host.user, liveMain: facts.tree.main, approved } : undefined;
   const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then, lock, guard));
   // The lock comes first: a host someone else holds is reported as such, and nothing was staged.
   if (lock && !S.has(out, 'lock-acquired')) return out;

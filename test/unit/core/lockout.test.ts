@@ -4,7 +4,7 @@
  * 127.0.0.1 onto 127.0.1.3 port 22 unless a case says otherwise.
  */
 import { describe, expect, it } from 'vitest';
-import { lockoutReason, parseConnection, type LoginInUse } from '../../../src/core/lockout.js';
+import { lockoutReason, mayChangeLogin, parseConnection, type LoginInUse } from '../../../src/core/lockout.js';
 
 /** `HostKey …` alone: the defaults. */
 const DEFAULTS = `port 22
@@ -112,5 +112,15 @@ describe('parseConnection', () => {
     expect(parseConnection('::1 40000 ::1 2222')).toEqual({ clientAddr: '::1', serverAddr: '::1', serverPort: '2222' });
     expect(parseConnection('')).toBeNull();
     expect(parseConnection('a b c')).toBeNull();
+  });
+});
+
+describe('when the guard has something to judge', () => {
+  it('only policies that name a login keyword (or a Match block) can change the login lines', () => {
+    expect(mayChangeLogin({ sshd: { ClientAliveInterval: '298', ClientAliveCountMax: '50' } })).toBe(false);
+    expect(mayChangeLogin({ sshd: { PermitRootLogin: 'no' } })).toBe(true);
+    expect(mayChangeLogin({ sshd: {}, sshdMembers: { DenyUsers: {} } })).toBe(true);
+    expect(mayChangeLogin({ sshd: { Port: '22' } })).toBe(true);
+    expect(mayChangeLogin({ sshd: { X11Forwarding: 'no' }, sshdMatch: [{ criteria: 'User backup', set: { PermitTTY: 'no' } }] })).toBe(true);
   });
 });
