@@ -15,6 +15,8 @@ const TEST_PACKAGES: Record<string, string> = {
   // The reference OpenMetrics parser, for the report format's tests.
   'python3-prometheus-client': '/usr/lib/python3/dist-packages/prometheus_client/openmetrics/parser.py',
   'ansible-core': '/usr/bin/ansible-inventory',
+  // The remote scripts are checked with it (test/integration/client-probe.test.ts).
+  shellcheck: '/usr/bin/shellcheck',
   zsh: '/usr/bin/zsh',
   fish: '/usr/bin/fish',
 };
