@@ -81,7 +81,7 @@ export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd' | 'sshdMe
   for (const [keyword, wanted] of Object.entries(policy.sshd)) {
     const want = normalizeValue(keyword, wanted, version);
     const before = sshd.before[keyword];
-    if (before) explain.push(explainEntry(keyword, before, want));
+    if (before) explain.push(explainEntry(keyword, before, want, 'sshd', facts.effective?.[keyword.toLowerCase()]));
     const promise = promiseFor(keyword, wanted, version);
     // Not comparable with sshd -T: the files are the measure, and a planned edit shows any
     // difference (`drift` lists only what sshd -T can be asked about).
@@ -115,10 +115,11 @@ function where(origin: { path: string; line: number }): string {
 }
 
 /** `ClientAliveInterval 0 from /etc/ssh/sshd_config.d/50-cloud-init.conf:1, shadows sshd_config:42 → 298` */
-export function explainEntry(keyword: string, entry: EffectiveEntry, want: string, program: 'sshd' | 'ssh' = 'sshd'): string {
+export function explainEntry(keyword: string, entry: EffectiveEntry, want: string, program: 'sshd' | 'ssh' = 'sshd', live?: string): string {
   const defaults = program === 'sshd' ? SSHD_DEFAULTS : SSH_CLIENT_DEFAULTS;
   const source = entry.origin ? `from ${where(entry.origin)}` : `${program} default (not set)`;
-  const value = entry.value ?? defaults[keyword.toLowerCase()] ?? '(default)';
+  // A default the table does not hold is what the host's own sshd -T prints for it.
+  const value = entry.value ?? defaults[keyword.toLowerCase()] ?? (entry.origin ? undefined : live) ?? '(default)';
   let line = `${keyword} ${value} ${source}`;
   if (entry.shadowed.length > 0) line += `, shadows ${entry.shadowed.map(where).join(', ')}`;
   if (entry.matchOverrides.length > 0) {

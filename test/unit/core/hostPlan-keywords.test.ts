@@ -1,6 +1,6 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { FleetError } from '../../../src/core/errors.js';
-import { planHost } from '../../../src/core/hostPlan.js';
+import { explainEntry, planHost } from '../../../src/core/hostPlan.js';
 import type { HostFacts } from '../../../src/facts/index.js';
 import { treeFromFiles } from '../sshd/fixture-tree.js';
 
@@ -71,5 +71,13 @@ describe('planning a host with any keyword', () => {
       "this host's sshd (OpenSSH_9.2p1) does not allow Subsystem (in Match from OpenSSH 9.5+) inside Match; nothing was changed",
     );
     expect(planHost(facts('Port 22\n', 'OpenSSH_9.5p1'), policy).files[0]?.after).toBe('Port 22\nMatch User backup\n  Subsystem sftp internal-sftp\n');
+  });
+});
+
+describe('explain', () => {
+  it('names a default the table does not hold by what the host\'s sshd -T prints', () => {
+    const entry = { value: undefined, origin: null, shadowed: [], matchOverrides: [] } as unknown as Parameters<typeof explainEntry>[1];
+    expect(explainEntry('PermitTunnel', entry, 'no', 'sshd', 'no')).toBe('PermitTunnel no sshd default (not set) (ok)');
+    expect(explainEntry('PermitTunnel', entry, 'no')).toBe('PermitTunnel (default) sshd default (not set) → no');
   });
 });
