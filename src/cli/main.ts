@@ -62,7 +62,7 @@ function addRunOptions(cmd: Command, policyOptional = false): Command {
 
 export function buildProgram(): Command {
   const program = new Command('fleet')
-    .description('Keep SSH keepalive settings right across a fleet of Linux servers, safely.')
+    .description('Keep sshd and ssh settings right across a fleet of Linux servers, safely: the keepalives first.')
     .version(version)
     .showHelpAfterError('(fleet --help shows the commands and flags)')
     .exitOverride((err) => {
