@@ -7,6 +7,7 @@
  * non-default ports, and the `@revoked` / `@cert-authority` markers.
  */
 import { createHmac } from 'node:crypto';
+import { matchPattern } from '../core/sshconfig/match.js';
 
 /** How a line names its hosts. */
 export type HostNames =
@@ -81,32 +82,6 @@ export function lookupName(host: string, port: number): string {
   return port === 22 ? h : `[${h}]:${port}`;
 }
 
-/** `*` and `?` wildcard match of a whole string (OpenSSH match_pattern). */
-export function globMatch(text: string, glob: string): boolean {
-  // Iterative matcher with backtracking to the last `*`: linear in practice, no regex escaping.
-  let t = 0;
-  let g = 0;
-  let starG = -1;
-  let starT = 0;
-  while (t < text.length) {
-    const gc = glob[g];
-    if (gc === '*') {
-      starG = g++;
-      starT = t;
-    } else if (gc !== undefined && (gc === '?' || gc === text[t])) {
-      g++;
-      t++;
-    } else if (starG >= 0) {
-      g = starG + 1;
-      t = ++starT;
-    } else {
-      return false;
-    }
-  }
-  while (glob[g] === '*') g++;
-  return g === glob.length;
-}
-
 /** Whether a line's host names cover `name` (a lookupName). A matching negation wins. */
 export function namesMatch(names: HostNames, name: string): boolean {
   if (names.kind === 'hashed') {
@@ -115,7 +90,8 @@ export function namesMatch(names: HostNames, name: string): boolean {
   }
   let positive = false;
   for (const p of names.patterns) {
-    if (!globMatch(name, p.glob.toLowerCase())) continue;
+    // OpenSSH's match_pattern, the same `*`/`?` matcher ssh_config's Host lines use.
+    if (!matchPattern(name, p.glob.toLowerCase())) continue;
     if (p.negated) return false;
     positive = true;
   }
