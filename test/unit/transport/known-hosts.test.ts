@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  globMatch,
   judgeHostKey,
   keyTypeOf,
   knownHostsLine,
@@ -13,6 +12,7 @@ import {
   lookupName,
   parseKnownHosts,
 } from '../../../src/transport/known-hosts.js';
+import { matchPattern } from '../../../src/core/sshconfig/match.js';
 
 let dir: string;
 /** Real keys from ssh-keygen: `type base64` and the decoded wire blob. */
@@ -155,14 +155,14 @@ describe('knownHostsLine', () => {
   });
 });
 
-describe('globMatch', () => {
+describe('matchPattern, as known_hosts host patterns use it', () => {
   it('agrees with a regex reference on random strings over a small alphabet', () => {
     const alphabet = fc.constantFrom('a', 'b', '.', '*', '?');
     const toRegex = (g: string) =>
       new RegExp(`^${[...g].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c === '.' ? '\\.' : c)).join('')}$`, 's');
     fc.assert(
       fc.property(fc.string({ unit: alphabet, maxLength: 8 }), fc.string({ unit: fc.constantFrom('a', 'b', '.'), maxLength: 8 }), (glob, text) => {
-        expect(globMatch(text, glob)).toBe(toRegex(glob).test(text));
+        expect(matchPattern(text, glob)).toBe(toRegex(glob).test(text));
       }),
       { numRuns: 2000 },
     );
