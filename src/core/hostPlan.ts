@@ -8,7 +8,7 @@ import type { Policy } from './policy/index.js';
 import type { EffectiveEntry, FileEdit } from './sshd/index.js';
 import { SSH_CLIENT_DEFAULTS } from './sshclient/index.js';
 import { FleetError } from './errors.js';
-import { allowedInMatch, knownBy, normalizeValue, opensshVersion, planSshd, SSHD_DEFAULTS, sshdKeyword, writeTargets } from './sshd/index.js';
+import { allowedInMatch, canonicalKeyword, knownBy, normalizeValue, opensshVersion, planSshd, SSHD_DEFAULTS, sshdKeyword, writeTargets } from './sshd/index.js';
 
 /**
  * A file write the apply engine performs. It keeps the live file's owner and mode (a new file
@@ -59,6 +59,8 @@ export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd' | 'sshdMe
     const where = [...new Set(global)].map((k) => `${k} (in Match from OpenSSH ${sshdKeyword(k)?.matchIn ?? 'no release'})`).join(', ');
     throw new FleetError('CONFIG_UNSUPPORTED', `this host's sshd (${facts.sshdVersion}) does not allow ${where} inside Match; nothing was changed`);
   }
+  const forced = forcedByCommandLine(facts, [...Object.keys(policy.sshd), ...Object.keys(policy.sshdMembers ?? {})]);
+  if (forced !== null) throw new FleetError('CONFIG_UNSUPPORTED', forced);
   const sshd = planSshd(facts.tree, policy.sshd, {
     ...(policy.sshdMembers ? { members: policy.sshdMembers } : {}),
     ...(policy.sshdMatch ? { match: policy.sshdMatch } : {}),
@@ -127,4 +129,23 @@ export function explainEntry(keyword: string, entry: EffectiveEntry, want: strin
     line += `; exceptions: ${entry.matchOverrides.map((m) => `${m.value} at ${where(m.origin)} (${block(m.criteria)})`).join(', ')}`;
   }
   return `${line}${value === want ? ' (ok)' : ` → ${want}`}`;
+}
+
+/**
+ * Why the files cannot make a policy keyword effective on this host, or null. The running
+ * sshd's command line comes before its files: a `-o` for the keyword wins whatever the file
+ * says (and `sshd -T -f` on the files alone would show the file's value, so the proof would
+ * pass while the daemon runs another value), and `-f` makes it read another file altogether.
+ */
+export function forcedByCommandLine(facts: Pick<HostFacts, 'daemon' | 'tree'>, keywords: readonly string[]): string | null {
+  const daemon = facts.daemon;
+  if (daemon === undefined || daemon === null) return null;
+  if (daemon.configFile !== null && daemon.configFile.startsWith('/') && daemon.configFile !== facts.tree.main) {
+    return `the running sshd reads ${daemon.configFile} (-f on its command line), not ${facts.tree.main}: set sshd_config_path in the inventory to it; nothing was changed`;
+  }
+  const canon = (k: string): string => (canonicalKeyword(k) ?? k).toLowerCase();
+  const onCommandLine = new Map(Object.entries(daemon.options).map(([k, v]) => [canon(k), `-o ${canonicalKeyword(k) ?? k}=${v}`]));
+  const forced = [...new Set(keywords)].filter((k) => onCommandLine.has(canon(k)));
+  if (forced.length === 0) return null;
+  return `${forced.map((k) => `${k} is forced by sshd's command line (${onCommandLine.get(canon(k))})`).join('; ')}: the running daemon ignores the files for ${forced.length === 1 ? 'it' : 'them'}, so fleet cannot manage ${forced.length === 1 ? 'it' : 'them'} there (change the service's options, e.g. RHEL's crypto policy, or leave ${forced.length === 1 ? 'it' : 'them'} out of the policy); nothing was changed`;
 }

@@ -12,6 +12,7 @@ import { readProbe, type ProbedFile, type ProbeReport } from './probe.js';
 import { chooseReload } from './reload.js';
 import { factsScript, followUpScript } from './script.js';
 import type { HostFacts } from './types.js';
+import { daemonWords, parseDaemonArgs } from './daemon.js';
 
 export type { HostFacts, ReloadMethod } from './types.js';
 
@@ -86,6 +87,7 @@ async function readFacts(t: Transport, result: ExecResult): Promise<HostFacts> {
     effectiveError,
     pidFile,
     reload: chooseReload(report.reload, pidFile, host.sshdReloadCommand),
+    daemon: report.daemonCmdline === null ? null : parseDaemonArgs(daemonWords(report.daemonCmdline)),
   };
 }
 

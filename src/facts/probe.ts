@@ -31,6 +31,8 @@ export interface ProbeReport {
   /** A read file that is a symlink → the file it resolves to (`readlink -f`). */
   links: Map<string, string>;
   reload: ReloadProbes;
+  /** The running listener's /proc/<pid>/cmdline, when it was readable. */
+  daemonCmdline: Buffer | null;
   /** The probe printed its end marker (output was not cut short). */
   complete: boolean;
 }
@@ -48,6 +50,7 @@ export function readProbe(output: string): ProbeReport {
     globs: new Map(),
     links: new Map(),
     reload: { systemd: false, units: [], openrc: false, pidAlive: false, initScripts: [], serviceCommand: false },
+    daemonCmdline: null,
     complete: false,
   };
   let lastGlob: string[] | null = null;
@@ -98,6 +101,9 @@ export function readProbe(output: string): ProbeReport {
         else if (a0 === 'pid-alive') report.reload.pidAlive = true;
         else if (a0 === 'service') report.reload.serviceCommand = true;
         else if (a0?.startsWith('initd-')) report.reload.initScripts.push(a0.slice('initd-'.length));
+        break;
+      case 'cmdline':
+        report.daemonCmdline = frame.payload;
         break;
       case 'units':
         report.reload.units.push(...parseUnitStates(frame.args, text()));

@@ -167,12 +167,13 @@ if [ -d /run/systemd/system ]; then
   systemctl show -p Id -p LoadState -p ActiveState ssh.service sshd.service 2>/dev/null
 fi
 if [ -d /run/openrc ] && command -v rc-service >/dev/null 2>&1; then printf '@@probe openrc\\n'; fi
-# sshd -T names the pid file; parameter expansion finds it without a fork.
+# sshd -T names the pid file; parameter expansion finds it without a fork. The listener's
+# command line comes with it: its -o options win over the files (facts/daemon.ts).
 pf=/run/sshd.pid
 case $T in *"\${nl}pidfile "*) pf=\${T#*"\${nl}pidfile "}; pf=\${pf%%"$nl"*} ;; esac
 pid=''
 [ -f "$pf" ] && read -r pid < "$pf" 2>/dev/null
-case $pid in ''|*[!0-9]*) ;; *) kill -0 "$pid" 2>/dev/null && printf '@@probe pid-alive\\n' ;; esac
+case $pid in ''|*[!0-9]*) ;; *) kill -0 "$pid" 2>/dev/null && printf '@@probe pid-alive\\n' && [ -r "/proc/$pid/cmdline" ] && printf '@@cmdline\\n' && base64 < "/proc/$pid/cmdline" ;; esac
 for d in ssh sshd; do
   if [ -x "/etc/init.d/$d" ]; then printf '@@probe initd-%s\\n' "$d"; fi
 done

@@ -1,5 +1,6 @@
 /** What fleet knows about one host before planning: read once, then plain data. */
 import type { ConfigTree } from '../core/sshd/types.js';
+import type { DaemonArgs } from './daemon.js';
 import type { ReloadMethod } from './reload.js';
 
 /** Everything the planner and the apply engine need to know about one host's sshd. */
@@ -19,6 +20,8 @@ export interface HostFacts {
   /** From `sshd -T` `pidfile`; /run/sshd.pid when unknown. */
   pidFile: string;
   reload: ReloadMethod;
+  /** What the running sshd was started with (its -o options win over the files); null when unknown. */
+  daemon?: DaemonArgs | null;
 }
 
 export type { ReloadMethod };
