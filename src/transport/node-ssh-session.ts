@@ -15,18 +15,11 @@ import { FleetError } from '../core/errors.js';
 import { classifyError } from './classify.js';
 import { hostKeyOrder } from './host-key-order.js';
 import type { ExecResult } from './types.js';
+import { OutputBudget } from './output-budget.js';
 
 /** How long a polite disconnect may take before the socket is torn down. */
 const CLOSE_GRACE_MS = 2_000;
 
-const MIB = 1024 * 1024;
-
-/**
- * Output kept per command, stdout and stderr together. fleet's largest answer is the facts
- * probe (every config file, `sshd -T`), far below this; a host that sends more is broken or
- * hostile, and buffering it without bound once took a controller to 6.9 GB and a crash.
- */
-export const MAX_OUTPUT_BYTES = 8 * MIB;
 
 /**
  * ssh2's key parser, from the ssh2 copy node-ssh itself loads: node-ssh has no key parser of
@@ -208,7 +201,7 @@ export class SshSession {
   /**
    * Runs one command line with `stdin` written to it, then EOF, so nothing waits on a terminal.
    * On timeout the remote process is signalled and the channel closed. Output beyond
-   * MAX_OUTPUT_BYTES ends the whole connection (OUTPUT_TOO_LARGE).
+   * MAX_OUTPUT_BYTES (output-budget.ts) ends the whole connection (OUTPUT_TOO_LARGE).
    *
    * This talks to ssh2 directly: node-ssh's execCommand keeps a second, unbounded copy of all
    * output as strings and joins it in an event handler, where a huge answer throws past every
@@ -227,9 +220,9 @@ export class SshSession {
       }
       // Raw bytes, joined at the end: decoding each chunk on its own would split a multi-byte
       // character that straddles two chunks.
-      const out: Buffer[] = [];
-      const errOut: Buffer[] = [];
-      let size = 0;
+      const output = new OutputBudget();
+      const out = output.out;
+      const errOut = output.err;
       let timer: NodeJS.Timeout | undefined;
       let settled = false;
       const settle = (outcome: () => void): void => {
@@ -247,15 +240,8 @@ export class SshSession {
       const onLost = (): void => fail(new FleetError('CONNECTION_LOST', `${this.#where}: connection lost while a command was running`));
       this.#closeWatchers.add(onLost);
       const keep = (into: Buffer[]) => (chunk: Buffer): void => {
-        if (settled) return;
-        size += chunk.length;
-        if (size <= MAX_OUTPUT_BYTES) {
-          into.push(chunk);
-          return;
-        }
-        out.length = 0;
-        errOut.length = 0;
-        fail(new FleetError('OUTPUT_TOO_LARGE', `${this.#where}: a command printed more than ${MAX_OUTPUT_BYTES / MIB} MiB (stdout and stderr together); fleet stopped reading and closed the connection`));
+        if (settled || output.take(into, chunk)) return;
+        fail(OutputBudget.exceeded(this.#where));
         // A host that floods must cost the controller neither memory nor time: the connection
         // goes at once (a polite channel close would wait on the flooding side).
         this.#client.destroy();

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { FleetError } from '../core/errors.js';
 import { checkArgs, classifySshFailure, masterArgs, muxArgs, READY_MARK, remoteVersion, type OpenSshTarget } from './openssh-options.js';
-import { MAX_OUTPUT_BYTES } from './node-ssh-session.js';
+import { OutputBudget } from './output-budget.js';
 import type { ExecResult } from './types.js';
 
 /** The OpenSSH client program, found on PATH like a user's `ssh`. */
@@ -106,23 +106,18 @@ export class OpenSshSession {
       }
       const child = spawn(SSH, muxArgs(this.#target, this.#controlPath, cmd), { stdio: ['pipe', 'pipe', 'pipe'] });
       // Raw bytes, joined at the end, so a multi-byte character split across chunks survives.
-      const out: Buffer[] = [];
-      const errOut: Buffer[] = [];
+      const output = new OutputBudget();
+      const out = output.out;
+      const errOut = output.err;
       let timedOut = false;
-      let size = 0;
-      // The same cap as the ssh2 path: a host that floods fails alone, and its connection goes.
+      // The same budget as the ssh2 path: a host that floods fails alone, and its connection goes.
       const keep = (into: Buffer[]) => (b: Buffer): void => {
-        if (timedOut) return;
-        size += b.length;
-        if (size <= MAX_OUTPUT_BYTES) {
-          into.push(b);
-          return;
-        }
+        if (timedOut || output.take(into, b)) return;
         timedOut = true;
         clearTimeout(timer);
         child.kill('SIGKILL');
         void this.close();
-        reject(new FleetError('OUTPUT_TOO_LARGE', `${this.#where}: a command printed more than ${MAX_OUTPUT_BYTES / (1024 * 1024)} MiB (stdout and stderr together); fleet stopped reading and closed the connection`));
+        reject(OutputBudget.exceeded(this.#where));
       };
       child.stdout.on('data', keep(out));
       child.stderr.on('data', keep(errOut));
