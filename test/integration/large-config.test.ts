@@ -8,22 +8,22 @@
  * any of the script in its command line. A second host does the same as a `become` user
  * through the real `sudo -n`, whose own log shows the command it ran.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
 import { configSnapshot, inventoryFor, runFlags, writePolicy } from '../helpers/faults.js';
 import { hostScript, pauseCommand, pausePoint, sessionPids } from '../helpers/inject.js';
+import { grantSudo } from '../helpers/sudo.js';
 
 let lab: Lab;
 let h: LabHost;
 /** The host worked on as SUDO_USER with `become`. */
 let hs: LabHost;
 const SUDO_USER = 'fleetsudo';
-/** Machine-wide (/etc is shared by the lab's namespaces): passwordless sudo for the lab's own user only, logged without line wrapping to the host's /run. */
-const SUDOERS = `/etc/sudoers.d/fleet-test-${SUDO_USER}`;
+/** Removes the passwordless sudo (for the lab's own user only, logged without line wrapping to the host's /run). */
+let revokeSudo: () => void = () => undefined;
 const WANT = { ClientAliveInterval: 277, ClientAliveCountMax: 9 };
 /** The command lines sshd received, one per line, as the recorder logged them (outside view). */
 const commandLog = (): string => join(h.dir, 'run', 'received-commands');
@@ -56,12 +56,10 @@ beforeAll(async () => {
   writeFileSync(userRecorder, `#!/bin/sh\nprintf '%s\\n' "$SSH_ORIGINAL_COMMAND" >> /tmp/received-commands\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`);
   chmodSync(userRecorder, 0o755);
   forceThrough(join(hs.dir, 'home', SUDO_USER, '.ssh', 'authorized_keys'), `/home/${SUDO_USER}/record`);
-  writeFileSync(`${SUDOERS}.tmp`, `Defaults:${SUDO_USER} logfile=/run/sudo.log, loglinelen=0\n${SUDO_USER} ALL=(root) NOPASSWD: ALL\n`, { mode: 0o440 });
-  execFileSync('visudo', ['-c', '-q', '-f', `${SUDOERS}.tmp`]);
-  execFileSync('mv', [`${SUDOERS}.tmp`, SUDOERS]);
+  revokeSudo = grantSudo(SUDO_USER, `Defaults:${SUDO_USER} logfile=/run/sudo.log, loglinelen=0\n`);
 }, 180_000);
 afterAll(async () => {
-  rmSync(SUDOERS, { force: true });
+  revokeSudo();
   await lab?.stop();
 });
 

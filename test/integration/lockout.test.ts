@@ -4,28 +4,26 @@
  * per host with LOCKOUT_RISK before anything is staged live: the config bytes stay, sshd is not
  * reloaded, no lock is left. A policy that touches the same keywords harmlessly still converges.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
 import { configSnapshot, health, inventoryFor, runFlags, writePolicy } from '../helpers/faults.js';
+import { grantSudo } from '../helpers/sudo.js';
 
 let lab: Lab;
 /** The `become` user of the last host: its login, not root's, is the one the guard protects. */
 const SUDO_USER = 'fleetguard';
-/** Machine-wide (/etc is shared by the lab's namespaces): passwordless sudo for that user only. */
-const SUDOERS = `/etc/sudoers.d/fleet-test-${SUDO_USER}`;
+/** Removes that user's passwordless sudo (machine-wide: /etc is shared by the lab's namespaces). */
+let revokeSudo: () => void = () => undefined;
 
 beforeAll(async () => {
   lab = await startLab({ count: 3, namePrefix: 'lo', shapes: ['debian12'], users: [SUDO_USER] });
-  writeFileSync(`${SUDOERS}.tmp`, `${SUDO_USER} ALL=(root) NOPASSWD: ALL\n`, { mode: 0o440 });
-  execFileSync('visudo', ['-c', '-q', '-f', `${SUDOERS}.tmp`]);
-  execFileSync('mv', [`${SUDOERS}.tmp`, SUDOERS]);
+  revokeSudo = grantSudo(SUDO_USER);
 }, 180_000);
 afterAll(async () => {
-  rmSync(SUDOERS, { force: true });
+  revokeSudo();
   await lab?.stop();
 });
 
