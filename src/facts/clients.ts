@@ -11,8 +11,9 @@
  * prints to, so its whole output comes back as one base64 block that is parsed for that user
  * only: nothing a user prints can speak for another user, the system files or the probe's end.
  */
-import { quote } from '../core/shell.js';
-import { parseMarkers } from '../engine/scripts.js';
+import { parseMarkers } from '../remote/markers.js';
+import { script } from '../remote/compose.js';
+import { REMOTE } from '../remote/scripts.generated.js';
 
 export interface FileState {
   uid: number;
@@ -61,42 +62,11 @@ export const USER_CONFIG_MAX_BYTES = 1024 * 1024;
 const USER_SECTION_MAX_BYTES = Math.ceil((Math.ceil((USER_CONFIG_MAX_BYTES + 1) / 3) * 4 * 77) / 76) + 16 * 1024;
 
 /**
- * Runs as the user, with FLEET_HOME and FLEET_UID from root's `getent passwd`. Prints the
- * state of ~/.ssh, then of the config as opened on fd 3 (`stat -L` of /proc/self/fd/3) and of
- * its name (`stat`, no -L) right after, and sends the bytes only when both are the same
- * regular, single-link file of the user's, within the size limit. fleet checks all of it again.
+ * One user's part of the probe, run as that user (client-home.sh): it opens the config once and
+ * sends the bytes only when the opened file is the named one, a regular single-link file of the
+ * user's within the size limit. fleet checks all of it again.
  */
-export const USER_HOME_PROBE = `
-case $FLEET_HOME in /*) ;; *) echo '@@fleet:no-home'; exit 0 ;; esac
-d=\${FLEET_HOME%/}/.ssh
-f=$d/config
-if [ -L "$d" ]; then echo '@@fleet:dir symlink'; exit 0; fi
-if [ ! -e "$d" ]; then echo '@@fleet:dir absent'; echo '@@fleet:done'; exit 0; fi
-if [ ! -d "$d" ]; then echo '@@fleet:dir other'; exit 0; fi
-echo "@@fleet:dir $(stat -c '%u %g %a' "$d")"
-if [ -L "$f" ]; then echo '@@fleet:config symlink'; exit 0; fi
-if [ ! -e "$f" ]; then echo '@@fleet:config absent'; echo '@@fleet:done'; exit 0; fi
-if [ ! -f "$f" ]; then echo '@@fleet:config other'; exit 0; fi
-opened() {
-  o=$(stat -L -c '%d:%i %f %u %g %h %s' /proc/self/fd/3) || return 0
-  n=$(stat -c '%d:%i %f' "$f" 2>/dev/null) || n=gone
-  echo "@@fleet:config $o"
-  echo "@@fleet:named $n"
-  IFS=' '
-  set -f
-  # shellcheck disable=SC2086 # split on purpose: six numeric fields
-  set -- $o
-  [ "$1 $2" = "$n" ] && [ "$3" = "$FLEET_UID" ] && [ "$5" = 1 ] && [ "$6" -le ${USER_CONFIG_MAX_BYTES} ] || return 0
-  echo '@@fleet:bytes'
-  head -c ${USER_CONFIG_MAX_BYTES + 1} <&3 | base64
-}
-opened 3< "$f"
-echo '@@fleet:done'
-`;
-
-/** Prints a file's owner, mode and link count, then its bytes. Only for root's own files. */
-const fileProbe = (path: string, tag: string): string =>
-  `if [ -L ${path} ]; then echo "@@fleet:${tag} symlink"; elif [ -f ${path} ]; then echo "@@fleet:${tag} $(stat -c '%u %g %a %h' ${path})"; base64 < ${path}; else echo "@@fleet:${tag} absent"; fi`;
+export const USER_HOME_PROBE = script({ max_bytes: USER_CONFIG_MAX_BYTES }, REMOTE.clientHome);
 
 /**
  * How long one user's part may take. It takes milliseconds; only a user who renames a FIFO over
@@ -106,36 +76,17 @@ const fileProbe = (path: string, tag: string): string =>
 export const USER_PROBE_SECONDS = 20;
 
 export function clientFactsScript(users: readonly string[], system: boolean, userProbeSeconds = USER_PROBE_SECONDS): string {
-  const lines: string[] = [];
-  if (users.length > 0) {
-    lines.push(
-      'me=$(id -u)',
-      `probe=${quote(USER_HOME_PROBE)}`,
-      `field() { printf '%s\\n' "$ent" | cut -d: -f"$1"; }`,
-      // `timeout` (coreutils, busybox) where there is one; without it, the command's own timeout.
-      `bound=''; command -v timeout >/dev/null 2>&1 && bound='timeout ${Math.max(1, Math.floor(userProbeSeconds))}'`,
-      // runuser (util-linux) is su for root without su's full PAM session (pam_systemd would
-      // register a logind session, and may start the user's systemd manager, per user per run).
-      `switch=su; command -v runuser >/dev/null 2>&1 && switch=runuser`,
-      // Already that user (a login without become): no su, which would ask for a password.
-      `as_user() { if [ "$2" = "$me" ]; then FLEET_HOME=$3 FLEET_UID=$2 $bound sh -c "$probe"; else FLEET_HOME=$3 FLEET_UID=$2 $bound $switch -s /bin/sh "$1" -c "$probe"; fi; echo "@@fleet:exit $?"; }`,
-    );
-  }
-  users.forEach((user, i) => {
-    lines.push(
-      `if ent=$(getent passwd ${quote(user)}); then`,
-      `  echo "@@fleet:u${i}-ent"; printf '%s\\n' "$ent"`,
-      `  echo "@@fleet:u${i}-home"`,
-      `  as_user ${quote(user)} "$(field 3)" "$(field 6)" </dev/null 2>&1 | head -c ${USER_SECTION_MAX_BYTES} | base64`,
-      `else echo "@@fleet:u${i}-missing"; fi`,
-    );
-  });
-  if (system) {
-    lines.push(fileProbe(quote(SYSTEM_SSH_CONFIG), 'sys-main'), fileProbe(quote(SYSTEM_DROP_IN), 'sys-dropin'));
-    lines.push(`[ -d ${quote(SYSTEM_DROP_IN.slice(0, SYSTEM_DROP_IN.lastIndexOf('/')))} ] && echo "@@fleet:sys-dir yes"`);
-  }
-  lines.push('echo "@@fleet:end"');
-  return lines.join('\n');
+  const values = {
+    users,
+    probe: USER_HOME_PROBE,
+    bound_seconds: Math.max(1, Math.floor(userProbeSeconds)),
+    section_max_bytes: USER_SECTION_MAX_BYTES,
+    system,
+    system_main: SYSTEM_SSH_CONFIG,
+    system_drop_in: SYSTEM_DROP_IN,
+    system_drop_in_dir: SYSTEM_DROP_IN.slice(0, SYSTEM_DROP_IN.lastIndexOf('/')),
+  };
+  return script(values, REMOTE.clients);
 }
 
 /** Editing works on text: a file that is not UTF-8 is refused rather than re-encoded. */

@@ -130,8 +130,10 @@ describe('parseClientFacts: what one user prints speaks for nobody else', () => 
 describe('clientFactsScript', () => {
   it('passes user names quoted and reads every home through su as its user', () => {
     const script = clientFactsScript(["o'brien", 'alice'], false);
-    expect(script).toContain(`getent passwd 'o'\\''brien'`);
-    expect(script).toContain(`as_user 'o'\\''brien'`);
+    // The names enter as one quoted list (clients.sh reads it a line at a time), never as code.
+    expect(script).toMatch(/^users='o'\\''brien\nalice'$/m);
+    expect(script).toContain('getent passwd "$user"');
+    expect(script).toContain('as_user "$user"');
     expect(script).toMatch(/\$switch -s \/bin\/sh "\$1" -c "\$probe"/);
     expect(script).toContain("switch=su; command -v runuser >/dev/null 2>&1 && switch=runuser");
     // root never reads a file in a home itself
