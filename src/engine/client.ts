@@ -8,8 +8,9 @@
 import type { ClientFilePlan } from '../core/clientPlan.js';
 import { quote, stdinScript, stdinScriptReading, withHereDocument } from '../core/shell.js';
 import type { Transport } from '../transport/index.js';
-import { arg, has, inSh, parseMarkers, type Markers } from './scripts.js';
-import { parseEffective } from './sshdT.js';
+import { inSh } from './scripts.js';
+import { arg, has, parseMarkers, type Markers } from '../remote/markers.js';
+import { parseEffective } from '../remote/effective.js';
 
 /** A host name no config names: `ssh -G` shows what every host gets. */
 const PROBE_HOST = 'fleet-keepalive-probe.invalid';

@@ -26,9 +26,10 @@ import { backupPathFor } from './backups.js';
 import { planDrift, savedFiles } from '../core/savedPlan.js';
 import { clientProblem, plannedChanges, recordOutcome, settleAfterFailure } from './changes.js';
 import { writeClientFile } from './client.js';
-import { heldLock, keepLease, lockedError, recoverStaleLock, releaseLock, staleness } from './lock.js';
+import { keepLease, lockedError, recoverStaleLock, releaseLock, staleness } from './lock.js';
+import { readApplyRoundTrip, readLockPeek, readLockTakeOutput, readRelease, readRestore, type ApplyRoundTrip, type CommitResult, type LockTake, type LoginGuardResult, type Release, type StageResult } from '../remote/results.js';
 import * as S from './scripts.js';
-import { parseEffective } from './sshdT.js';
+import { parseEffective } from '../remote/effective.js';
 import type { HostResult } from './types.js';
 
 /** A step failed; `rolledBack` says whether the files were restored. */
@@ -82,9 +83,9 @@ function describe(error: unknown): { code: string; message: string } {
 }
 
 /** Runs a script through `sh -c`, with privilege when the host needs `become`. */
-async function run(t: Transport, script: string, timeoutMs?: number): Promise<S.Markers & { stdout: string; stderr: string }> {
-  const res = await t.exec(S.inSh(script), { privileged: true, ...(timeoutMs ? { timeoutMs } : {}) });
-  return { ...S.parseMarkers(res.stdout), stdout: res.stdout, stderr: res.stderr };
+async function run(t: Transport, script: string): Promise<{ stdout: string; stderr: string }> {
+  const res = await t.exec(S.inSh(script), { privileged: true });
+  return { stdout: res.stdout, stderr: res.stderr };
 }
 
 function pick(effective: Record<string, string> | null, keywords: readonly string[]): Record<string, string> {
@@ -151,52 +152,59 @@ async function readClients(t: Transport, client: NonNullable<HostRunContext['pol
  * in use are the live ones, or `approved` (the lines fleet judged safe in a first round trip).
  * A candidate that would refuse that login is `LOCKOUT_RISK`, on plan and apply alike.
  */
-async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, then = '', lock = '', approved = ''): Promise<S.Markers & { stdout: string; stderr: string }> {
+async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, then = '', lock = '', approved = ''): Promise<ApplyRoundTrip> {
   ctx.step('stage');
   const stageRoot = `/tmp/fleet-stage-${ctx.runId}-${Math.random().toString(36).slice(2, 10)}`;
   const candidate = relocate(applyEdits(facts.tree, plan.files), stageRoot);
   const guard = mayChangeLogin(ctx.policy) ? { user: ctx.host.user, liveMain: facts.tree.main, approved } : undefined;
   const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then, lock, guard));
+  const trip = readApplyRoundTrip(out.stdout, out.stderr, lock !== '');
   // The lock comes first: a host someone else holds is reported as such, and nothing was staged.
-  if (lock && !S.has(out, 'lock-acquired')) return out;
-  if (S.has(out, 'stage-failed') || !S.has(out, 'rc')) {
-    throw new StepFailure('WRITE_FAILED', `could not stage the candidate under /tmp: ${(out.stderr || out.stdout).trim() || 'no output'}`);
-  }
-  if (S.arg(out, 'rc') !== '0') {
-    const said = (out.sections.get('staged-t') ?? '').replaceAll(stageRoot, '').trim();
-    throw new StepFailure('CANDIDATE_REJECTED', `sshd -t rejects the candidate config: ${said || 'no message'}`);
-  }
-  if (!S.has(out, 'staged-T-failed')) {
-    const staged = parseEffective(out.sections.get('staged-T') ?? '');
-    const wrong = Object.entries(plan.promised).filter(([k, v]) => staged[k.toLowerCase()] !== v);
-    // With `then`, the host's own check decided (and the commit's proof follows); here it is
-    // fleet's reading that decides for a dry run.
-    if (S.has(out, 'staged-promise-broken') || (then === '' && wrong.length > 0)) {
-      const what = wrong.map(([k, v]) => `${k} would be ${staged[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ') || 'a promised value is missing';
-      throw new StepFailure('VERIFY_FAILED', `sshd -T on the candidate disagrees with the plan (${what}); nothing was changed`);
-    }
-  }
-  if (S.has(out, 'guard-unknown')) result.warnings.push('lock-out guard skipped: the session has no $SSH_CONNECTION to test the login with (the fresh-login proof still stands behind the change)');
-  if (!S.has(out, 'guard-held')) return out;
+  if (trip.kind === 'not-locked') return trip;
+  const guardResult = judgeStage(trip.stage, plan, stageRoot, then !== '');
+  if (guardResult.kind === 'unknown') result.warnings.push('lock-out guard skipped: the session has no $SSH_CONNECTION to test the login with (the fresh-login proof still stands behind the change)');
+  if (guardResult.kind !== 'held') return trip;
   // The candidate changes what decides whether fleet's own login is let in: judge it. The host
   // wrote nothing; when the change is safe, apply stages again with those lines approved.
-  const seen = out.sections.get('guard-candidate') ?? '';
-  const reason = lockoutFrom(out, ctx.host.user)?.replaceAll(stageRoot, '') ?? null;
+  const reason = lockoutFrom(guardResult, ctx.host.user)?.replaceAll(stageRoot, '') ?? null;
   if (reason !== null) throw new StepFailure('LOCKOUT_RISK', `${reason}: nothing was written`);
-  if (then === '') return out;
+  if (then === '') return trip;
   if (approved !== '') throw new StepFailure('CONFLICT', 'the login settings sshd gives the candidate changed between two looks; nothing was written, run again');
-  return stageAndValidate(ctx, t, result, facts, plan, then, lock, seen);
+  return stageAndValidate(ctx, t, result, facts, plan, then, lock, guardResult.candidate);
 }
 
-/** The lock-out guard's verdict on what the stage script printed (see `lockoutReason`). */
-function lockoutFrom(out: S.Markers, user: string): string | null {
-  const connection = parseConnection(S.arg(out, 'login') ?? '');
-  const candidate = out.sections.get('guard-candidate') ?? '';
+/**
+ * What sshd said about the staged candidate, as a step: a candidate it rejects, or whose
+ * `sshd -T` lacks a promised value, fails the host; else the lock-out guard's findings. With
+ * `then`, the host's own promise check decided (and the commit's proof follows); without, it is
+ * fleet's reading that decides for a dry run.
+ */
+function judgeStage(stage: StageResult, plan: HostPlan, stageRoot: string, then: boolean): LoginGuardResult {
+  switch (stage.kind) {
+    case 'not-staged':
+      throw new StepFailure('WRITE_FAILED', `could not stage the candidate under /tmp: ${stage.said}`);
+    case 'rejected':
+      throw new StepFailure('CANDIDATE_REJECTED', `sshd -t rejects the candidate config: ${stage.message.replaceAll(stageRoot, '').trim() || 'no message'}`);
+    case 'promise-broken':
+    case 'staged': {
+      if (stage.kind === 'staged' && stage.effective === null) return stage.guard;
+      const staged = stage.effective ?? {};
+      const wrong = Object.entries(plan.promised).filter(([k, v]) => staged[k.toLowerCase()] !== v);
+      if (stage.kind === 'promise-broken' || (!then && wrong.length > 0)) {
+        const what = wrong.map(([k, v]) => `${k} would be ${staged[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ') || 'a promised value is missing';
+        throw new StepFailure('VERIFY_FAILED', `sshd -T on the candidate disagrees with the plan (${what}); nothing was changed`);
+      }
+      return stage.kind === 'staged' ? stage.guard : { kind: 'not-run' };
+    }
+  }
+}
+
+/** The lock-out guard's verdict on what the stage script found (see `lockoutReason`). */
+function lockoutFrom(guard: Extract<LoginGuardResult, { kind: 'held' }>, user: string): string | null {
+  const connection = parseConnection(guard.connection);
   if (connection === null) return `could not read the login in use ($SSH_CONNECTION), so a change to the login settings cannot be proven safe`;
-  if (candidate.startsWith('unreadable:')) return `sshd -T -C cannot evaluate the candidate for fleet's own login (${candidate.slice(11).trim() || 'no message'}), so it cannot be proven safe`;
-  const groups = (out.sections.get('groups') ?? '').split(/\s+/).filter((g) => g !== '');
-  const keyFiles = S.has(out, 'keyfiles-unknown') ? undefined : new Set(out.seen.filter((s) => s.name === 'keyfile').map((s) => s.arg));
-  return lockoutReason(candidate, out.sections.get('guard-live') ?? '', { user, groups, ...connection }, keyFiles);
+  if (guard.candidate.startsWith('unreadable:')) return `sshd -T -C cannot evaluate the candidate for fleet's own login (${guard.candidate.slice(11).trim() || 'no message'}), so it cannot be proven safe`;
+  return lockoutReason(guard.candidate, guard.live, { user, groups: guard.groups, ...connection }, guard.keyFiles);
 }
 
 async function inspectHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
@@ -238,7 +246,7 @@ interface LockHold {
 async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
   ctx.step('facts');
   let probe = await ctx.probeAfter(t, S.lockPeekScript(ctx.lockLeaseSeconds));
-  const held = heldLock(S.parseMarkers(probe.stdout));
+  const held = readLockPeek(probe.stdout);
   if (held !== null) {
     const stale = staleness(ctx, held);
     if (stale === null) throw lockedError(held);
@@ -292,7 +300,7 @@ async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult):
 async function applyChange(ctx: HostRunContext, t: Transport, result: HostResult, { facts, plan, clients }: HostReading, hold: LockHold): Promise<void> {
   const stamp = ctx.now().toISOString().replace(/[-:]/g, '');
   const finish = S.finishScript(ctx.lockOwner, plan.writes.map((f) => f.path));
-  let finished: S.Markers | null = null;
+  let finished: Release | null = null;
   if (plan.files.length > 0) {
     await applySshd(ctx, t, result, facts, plan, stamp, hold);
     ctx.step('login');
@@ -300,29 +308,28 @@ async function applyChange(ctx: HostRunContext, t: Transport, result: HostResult
     const login = await proveLogin(ctx, clients.files.length === 0 ? finish : undefined);
     if (login.failure !== null) await rollback(ctx, t, facts, result, hold, true, 'LOGIN_FAILED', `a fresh login failed after the reload: ${login.failure}`);
     for (const f of plan.files) recordOutcome(result.changes, f.path, 'written');
-    finished = login.markers;
+    finished = login.stdout === null ? null : readRelease(login.stdout);
   } else {
     // Client files only: they are written under the lock too.
     const taken = await run(t, S.lockScript(ctx.lockOwner, ctx.lockLeaseSeconds));
-    takeOrThrow(taken, result, hold);
+    takeOrThrow(readLockTakeOutput(taken.stdout, taken.stderr), result, hold);
   }
   if (clients.files.length > 0) await applyClients(ctx, t, result, clients, stamp);
-  if (finished === null || !S.has(finished, 'unlock-done')) finished = await run(t, finish);
-  if (S.has(finished, 'unlocked')) hold.released = true;
+  if (finished === null || !finished.finished) finished = readRelease((await run(t, finish)).stdout);
+  if (finished.unlocked) hold.released = true;
   result.status = 'changed';
 }
 
 /** Reads a lock script's answer: ours now, or LOCKED (the host untouched by this run: no plan is reported). */
-function takeOrThrow(out: S.Markers & { stdout: string; stderr: string }, result: HostResult, hold: LockHold): void {
-  if (S.has(out, 'lock-acquired')) {
+function takeOrThrow(lock: LockTake, result: HostResult, hold: LockHold): void {
+  if (lock.kind === 'acquired') {
     hold.taken = true;
     return;
   }
   result.changes = [];
   result.explain = [];
-  const held = heldLock(out);
-  if (held !== null) throw new StepFailure('LOCKED', lockedError(held).message);
-  throw new StepFailure('LOCKED', `could not create ${S.LOCK_DIR}: ${(out.sections.get('lock-error') ?? out.stderr).trim() || 'no message'}`);
+  if (lock.kind === 'held') throw new StepFailure('LOCKED', lockedError(lock.lock).message);
+  throw new StepFailure('LOCKED', `could not create ${S.LOCK_DIR}: ${lock.message}`);
 }
 
 /**
@@ -334,12 +341,12 @@ function takeOrThrow(out: S.Markers & { stdout: string; stderr: string }, result
  */
 async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string, hold: LockHold): Promise<void> {
   const replacements = plan.writes.map((file) => ({ file, backup: file.before === null ? null : backupPathFor(file.path, stamp, facts.tree) }));
-  const commit = S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised }, true);
-  const then = [S.writeCandidatesScript(plan.writes, ctx.runId, facts.tree.main, true), commit].join('\n');
-  let committed;
+  const commitAndReload = S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised }, true);
+  const then = [S.writeCandidatesScript(plan.writes, ctx.runId, facts.tree.main, true), commitAndReload].join('\n');
+  let trip: ApplyRoundTrip;
   try {
     // A failure the stage reports (the candidate rejected) gave the lock back on the host.
-    committed = await stageAndValidate(ctx, t, result, facts, plan, then, S.lockScript(ctx.lockOwner, ctx.lockLeaseSeconds));
+    trip = await stageAndValidate(ctx, t, result, facts, plan, then, S.lockScript(ctx.lockOwner, ctx.lockLeaseSeconds));
   } catch (error) {
     if (error instanceof StepFailure) throw error;
     const { code, message } = describe(error);
@@ -348,39 +355,45 @@ async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, 
     return rollback(ctx, t, facts, result, hold, true, code, `${message} (while staging, committing or reloading)`, true);
   }
   ctx.step('commit');
-  takeOrThrow(committed, result, hold);
-  if (S.has(committed, 'unlocked')) hold.released = true;
-  if (!S.has(committed, 'written')) throw new StepFailure('WRITE_FAILED', `could not write the candidate next to its target: ${(committed.stderr || committed.stdout.slice(committed.stdout.lastIndexOf('@@fleet:'))).trim()}`);
-  const failed = S.arg(committed, 'fail');
-  if (failed === 'CONFLICT') {
-    const files = (committed.sections.get('conflict') ?? '').trim().split('\n').join(', ');
-    throw new StepFailure('CONFLICT', `${files} changed on the host after fleet read it (another tool or an admin edited it); nothing was written, run again to plan from the new content`);
+  takeOrThrow(trip.kind === 'not-locked' ? trip.lock : { kind: 'acquired' }, result, hold);
+  if (trip.unlocked) hold.released = true;
+  const commit = trip.kind === 'staged' ? trip.commit : null;
+  if (commit === null) throw new StepFailure('WRITE_FAILED', 'could not write the candidate next to its target: the stage let nothing follow');
+  switch (commit.kind) {
+    case 'not-written':
+      throw new StepFailure('WRITE_FAILED', `could not write the candidate next to its target: ${commit.said}`);
+    case 'conflict':
+      throw new StepFailure('CONFLICT', `${commit.files.join(', ')} changed on the host after fleet read it (another tool or an admin edited it); nothing was written, run again to plan from the new content`);
+    case 'failed': {
+      // The commit's own restore failed: try it once more over the lifeline before giving up.
+      if (!commit.restored) await rollback(ctx, t, facts, result, hold, false, commit.code, `${commit.said || 'the change could not be committed'}; the commit's own restore failed`);
+      const outcome = commit.untouched ? 'no live file had been changed' : 'every file was restored';
+      throw new StepFailure(commit.code, `${commit.code === 'VERIFY_FAILED' ? 'sshd -t rejects the live config after the rename' : 'the change could not be committed'}: ${commit.said || 'no message'}; ${outcome}`, !commit.untouched);
+    }
+    case 'committed':
+      return proveCommit(ctx, t, result, facts, plan, hold, commit);
   }
-  if (failed !== undefined || !S.has(committed, 'committed')) {
-    const restored = S.has(committed, 'restored');
-    const untouched = S.has(committed, 'untouched');
-    const said = (committed.sections.get('sshd-t') ?? committed.stderr).trim();
-    const code = failed || 'WRITE_FAILED';
-    // The commit's own restore failed: try it once more over the lifeline before giving up.
-    if (!restored) await rollback(ctx, t, facts, result, hold, false, code, `${said || 'the change could not be committed'}; the commit's own restore failed`);
-    const outcome = untouched ? 'no live file had been changed' : 'every file was restored';
-    throw new StepFailure(code, `${code === 'VERIFY_FAILED' ? 'sshd -t rejects the live config after the rename' : 'the change could not be committed'}: ${said || 'no message'}; ${outcome}`, !untouched);
-  }
-  const reloadRc = S.arg(committed, 'reloaded');
-  const reloaded = reloadRc !== undefined;
+}
+
+/**
+ * The commit's own proof, read by fleet: the live `sshd -T` shows every promised value and the
+ * host reloaded sshd (it reloads only once it saw them), and the reload succeeded. Anything
+ * else is rolled back.
+ */
+async function proveCommit(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, hold: LockHold, commit: Extract<CommitResult, { kind: 'committed' }>): Promise<void> {
+  const reloaded = commit.reload !== null;
   result.reloaded = reloaded;
-  const after = parseEffective(committed.sections.get('sshd-T') ?? '');
-  const provable = !S.has(committed, 'sshd-T-failed');
-  if (!provable) result.warnings.push(`sshd -T cannot print this config without a connection (${(committed.sections.get('sshd-T') ?? '').trim()}); the values rest on fleet's reading of the files and the fresh login`);
+  const after = commit.effective ?? {};
+  const provable = commit.effective !== null;
+  if (!provable) result.warnings.push(`sshd -T cannot print this config without a connection (${commit.unprovable}); the values rest on fleet's reading of the files and the fresh login`);
   result.effective = provable ? pick(after, Object.keys(plan.promised)) : plan.promised;
   const wrong = provable ? Object.entries(plan.promised).filter(([k, v]) => after[k.toLowerCase()] !== v) : [];
   if (wrong.length > 0 || !reloaded) {
     const what = wrong.map(([k, v]) => `${k} is ${after[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ') || 'the host found a promised value missing';
     await rollback(ctx, t, facts, result, hold, reloaded, `VERIFY_FAILED`, `sshd -T disagrees with the plan: ${what}${reloaded ? '' : '; sshd was not reloaded'}`);
   }
-  if (reloadRc !== '0') {
-    const said = (committed.sections.get('reload-output') ?? '').trim();
-    await rollback(ctx, t, facts, result, hold, true, 'RELOAD_FAILED', `${facts.reload.command} exited ${reloadRc}: ${said}`);
+  if (commit.reload !== null && commit.reload.rc !== '0') {
+    await rollback(ctx, t, facts, result, hold, true, 'RELOAD_FAILED', `${facts.reload.command} exited ${commit.reload.rc}: ${commit.reload.output}`);
   }
 }
 
@@ -422,7 +435,7 @@ const REFUSED_RETRY_DELAYS_MS = [200, 800];
  * first moments is retried; anything else is final. `failure` is null on success, else the
  * reason; `markers` are what the script printed.
  */
-export async function proveLogin(ctx: HostRunContext, script?: string): Promise<{ failure: string | null; markers: S.Markers | null }> {
+export async function proveLogin(ctx: HostRunContext, script?: string): Promise<{ failure: string | null; stdout: string | null }> {
   let last = '';
   for (const delay of [0, ...ctx.loginRetryDelaysMs]) {
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
@@ -430,7 +443,7 @@ export async function proveLogin(ctx: HostRunContext, script?: string): Promise<
       const fresh = await ctx.connect(ctx.host);
       try {
         const res = script === undefined ? await fresh.exec('true') : await fresh.exec(S.inSh(script), { privileged: true });
-        if (res.code === 0) return { failure: null, markers: S.parseMarkers(res.stdout) };
+        if (res.code === 0) return { failure: null, stdout: res.stdout };
         last = `${script === undefined ? '`true`' : 'the first command'} exited ${res.code ?? res.signal}`;
       } finally {
         await fresh.close().catch(() => undefined);
@@ -438,10 +451,10 @@ export async function proveLogin(ctx: HostRunContext, script?: string): Promise<
     } catch (error) {
       const { code, message } = describe(error);
       last = `${code}: ${message}`;
-      if (!isNetworkFailure(code as never) && code !== 'CONNECTION_LOST') return { failure: last, markers: null };
+      if (!isNetworkFailure(code as never) && code !== 'CONNECTION_LOST') return { failure: last, stdout: null };
     }
   }
-  return { failure: last, markers: null };
+  return { failure: last, stdout: null };
 }
 
 /**
@@ -465,35 +478,37 @@ async function restartSshd(ctx: HostRunContext, t: Transport, facts: HostFacts):
  */
 async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, result: HostResult, hold: LockHold, reloaded: boolean, code: string, reason: string, stopCommit = false): Promise<never> {
   ctx.step('rollback');
-  let restored;
+  let out;
   try {
-    restored = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner, stopCommit));
+    out = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner, stopCommit));
   } catch (error) {
     throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the lifeline failed during the restore (${describe(error).message}), the lock and its journal stay for the next run`);
   }
-  if (S.has(restored, 'not-ours')) {
+  let restored = readRestore(out.stdout);
+  if (restored.kind === 'not-ours') {
     hold.taken = false;
     // Before the commit took the lock nothing was written; after it, only a finish that ran on
     // a login whose answer was lost removes the lock this early.
     if (stopCommit) throw new StepFailure(code, `${reason}; the run had not taken the lock, so nothing was written`);
     throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; nothing to restore: the run's lock and journal are gone (its finish had already run on the host, so sshd runs the new, validated config)`);
   }
-  if (S.has(restored, 'untouched')) {
+  if (restored.kind === 'untouched') {
     hold.released = true;
     throw new StepFailure(code, `${reason}; no live file had been changed`);
   }
-  if (S.has(restored, 'restore-failed')) {
+  if (restored.kind === 'restore-failed') {
     // Copying back can fail for a passing reason (an I/O error, a file busy): once more, while
     // the lifeline stands, before the host is left to the next run.
     try {
-      restored = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner));
+      out = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner));
     } catch (error) {
       throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed, and the lifeline failed during a second one (${describe(error).message}), the lock and its journal stay for the next run`);
     }
-    if (S.has(restored, 'restored')) reason += '; the first restore failed, a second one held';
+    restored = readRestore(out.stdout);
+    if (restored.kind === 'restored') reason += '; the first restore failed, a second one held';
   }
-  if (!S.has(restored, 'restored') || S.has(restored, 'restored-invalid')) {
-    throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed: ${restored.stdout.trim()}`);
+  if (restored.kind !== 'restored') {
+    throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed: ${out.stdout.trim()}`);
   }
   if (reloaded) {
     // The restored files must be what sshd runs. If this reload fails too, sshd most likely

@@ -13,34 +13,13 @@
 import { FleetError } from '../core/errors.js';
 import type { Transport } from '../transport/index.js';
 import type { HostRunContext } from './context.js';
+import { readLockPeek, readRestore, readTakeover, type HeldLock } from '../remote/results.js';
 import * as S from './scripts.js';
+
+export type { HeldLock } from '../remote/results.js';
 
 /** What recovering a lock needs of a host's run context. */
 export type LockContext = Pick<HostRunContext, 'lockOwner' | 'lockLeaseSeconds' | 'gatherFacts'>;
-
-/** What a held lock says about itself. */
-export interface HeldLock {
-  /** `<run id> <controller> <pid>`. */
-  owner: string;
-  runId: string;
-  /** `journal` (no live file changed yet), `committed`, `restored`, `done`, or '' (none written). */
-  state: string;
-  /** Seconds until the lease lapses by the host's clock (negative: lapsed); null when unknown. */
-  leaseLeft: number | null;
-}
-
-/** The lock report a script printed (`@@fleet:lock-held …`), or null when it printed none. */
-export function heldLock(m: S.Markers): HeldLock | null {
-  if (!S.has(m, 'lock-held')) return null;
-  const owner = (m.sections.get('lock-held') ?? '').trim();
-  const left = S.arg(m, 'lease-left');
-  return {
-    owner,
-    runId: owner.split(' ')[0] ?? '',
-    state: (m.sections.get('state') ?? '').trim(),
-    leaseLeft: left !== undefined && /^-?\d+$/.test(left) ? Number(left) : null,
-  };
-}
 
 /** Why a held lock may be recovered now, or null while its owner may still be working. */
 export function staleness(ctx: HostRunContext, lock: HeldLock): 'lease' | 'dead-process' | null {
@@ -81,8 +60,8 @@ export function keepLease(ctx: HostRunContext, t: Transport): () => void {
  * Returns a note for the report, and whether sshd was reloaded.
  */
 export async function recoverStaleLock(ctx: LockContext, t: Transport, lock: HeldLock, reason: 'lease' | 'dead-process' | 'unlock'): Promise<{ note: string; reloaded: boolean }> {
-  const take = S.parseMarkers((await t.exec(S.inSh(S.takeoverScript(lock.runId, ctx.lockOwner, ctx.lockLeaseSeconds, reason === 'lease')), { privileged: true })).stdout);
-  if (!S.has(take, 'lock-taken')) {
+  const take = readTakeover((await t.exec(S.inSh(S.takeoverScript(lock.runId, ctx.lockOwner, ctx.lockLeaseSeconds, reason === 'lease')), { privileged: true })).stdout);
+  if (take.kind !== 'taken') {
     throw new FleetError('LOCKED', `the lock of run ${lock.runId} changed hands while this run was about to recover it (another run is recovering or holds it); it was left alone`);
   }
   const why = { lease: 'its lease had lapsed', 'dead-process': 'its controller process is gone', unlock: 'named by fleet unlock' }[reason];
@@ -92,9 +71,10 @@ export async function recoverStaleLock(ctx: LockContext, t: Transport, lock: Hel
     return { note: `found the lock of interrupted run ${lock.runId} (state ${lock.state || 'none'}; ${why}): nothing was half-done, lock removed`, reloaded: false };
   }
   const facts = await ctx.gatherFacts(t);
-  const restored = S.parseMarkers((await t.exec(S.inSh(S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner)), { privileged: true })).stdout);
-  if (!S.has(restored, 'restored') || S.has(restored, 'restored-invalid')) {
-    throw new FleetError('ROLLBACK_FAILED', `interrupted run ${lock.runId} left files that could not be restored: ${[...restored.sections.values()].join(' ').trim() || 'no message'}; the lock stays`);
+  const restored = readRestore((await t.exec(S.inSh(S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner)), { privileged: true })).stdout);
+  if (restored.kind !== 'restored') {
+    const said = restored.kind === 'invalid' || restored.kind === 'restore-failed' ? restored.said : '';
+    throw new FleetError('ROLLBACK_FAILED', `interrupted run ${lock.runId} left files that could not be restored: ${said || 'no message'}; the lock stays`);
   }
   const reload = await t.exec(S.inSh(facts.reload.command), { privileged: true });
   if (reload.code !== 0) {
@@ -118,7 +98,7 @@ export type UnlockOutcome =
  */
 export async function unlockHost(ctx: LockContext, t: Transport, lockId: string): Promise<UnlockOutcome> {
   const peek = await t.exec(S.inSh(S.lockPeekScript(ctx.lockLeaseSeconds)), { privileged: true });
-  const held = heldLock(S.parseMarkers(peek.stdout));
+  const held = readLockPeek(peek.stdout);
   if (held === null) return { kind: 'no-lock' };
   if (held.runId !== lockId) return { kind: 'other-run', lock: held };
   const { note } = await recoverStaleLock(ctx, t, held, 'unlock');

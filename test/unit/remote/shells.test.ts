@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { quote } from '../../../src/core/shell.js';
 import * as S from '../../../src/engine/scripts.js';
+import { readApplyRoundTrip, readCommitOutput, readLockPeek, readLockTakeOutput, readRelease, readRestore, readTakeover } from '../../../src/remote/results.js';
 
 const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((p) => existsSync(p));
 const SHELLS: [string, string[]][] = [
@@ -54,9 +55,8 @@ describe.each(SHELLS)('in %s', (name, argv) => {
     expect(statSync(lockDir).mode & 0o777).toBe(0o700);
     const other = run(S.lockScript('run2 ctl 43', 60));
     expect(other.names).toEqual(['lock-held', 'state', 'lease-left']);
-    expect(other.markers.sections.get('lock-held')).toBe('run1 ctl 42');
-    expect(Number(other.markers.seen[2]?.arg)).toBeGreaterThan(55);
-    expect(run(S.lockPeekScript(60)).names).toEqual(['lock-held', 'state', 'lease-left']);
+    expect(readLockTakeOutput(other.stdout, '')).toEqual({ kind: 'held', lock: { owner: 'run1 ctl 42', runId: 'run1', state: '', leaseLeft: expect.any(Number) } });
+    expect(readLockPeek(run(S.lockPeekScript(60)).stdout)?.leaseLeft).toBeGreaterThan(55);
     expect(run(S.renewScript('run1 ctl 42', 90)).names).toEqual(['renewed']);
     expect(readFileSync(join(lockDir, 'lease'), 'utf8')).toBe('90\n');
     expect(run(S.renewScript('run2 ctl 43', 90)).names).toEqual(['lock-lost']);
@@ -73,11 +73,11 @@ describe.each(SHELLS)('in %s', (name, argv) => {
     // The lease lapsed by the host's clock: its file's mtime is two minutes old.
     const old = new Date(Date.now() - 120_000);
     utimesSync(join(lockDir, 'lease'), old, old);
-    expect(run(S.takeoverScript('dead1', 'run3 ctl 2', 60, true)).names).toEqual(['lock-taken']);
+    expect(readTakeover(run(S.takeoverScript('dead1', 'run3 ctl 2', 60, true)).stdout)).toEqual({ kind: 'taken' });
     expect(readFileSync(join(lockDir, 'owner'), 'utf8')).toBe('run3 ctl 2\n');
     expect(existsSync(join(lockDir, 'takeover'))).toBe(false);
     expect(run(S.takeoverScript('dead1', 'run4 ctl 3', 60, false)).names).toEqual(['lock-busy']);
-    expect(run(S.unlockScript('run3 ctl 2')).names).toEqual(['unlocked', 'unlock-done']);
+    expect(readRelease(run(S.unlockScript('run3 ctl 2')).stdout)).toEqual({ unlocked: true, finished: true });
   });
 
   it('lock, candidates, commit and reload in one script: files replaced, backed up, journalled, the promise shown', () => {
@@ -98,8 +98,7 @@ describe.each(SHELLS)('in %s', (name, argv) => {
       S.commitScript(sshd, main, [{ file: files[0]!, backup }, { file: files[1]!, backup: null }], 'run5', { reload: `echo "reloading 'it'"; exit 7`, promised: { ClientAliveInterval: '300', ClientAliveCountMax: '3' } }, true),
     ].join('\n'));
     expect(out.names).toEqual(['lock-acquired', 'written', 'sshd-T', 'committed', 'reloaded', 'reload-output']);
-    expect(out.markers.seen.find((s) => s.name === 'reloaded')?.arg).toBe('7');
-    expect(out.markers.sections.get('reload-output')).toBe("reloading 'it'");
+    expect(readCommitOutput(out.stdout, '')).toEqual({ kind: 'committed', effective: { port: '22', clientaliveinterval: '300', clientalivecountmax: '3' }, unprovable: '', reload: { rc: '7', output: "reloading 'it'" } });
     expect(readFileSync(main, 'utf8')).toBe(files[0]!.after);
     expect(statSync(main).mode & 0o777).toBe(0o640);
     expect(readFileSync(dropIn, 'utf8')).toBe(files[1]!.after);
@@ -109,8 +108,7 @@ describe.each(SHELLS)('in %s', (name, argv) => {
     expect(existsSync(S.tempPathFor(main, 'run5'))).toBe(false);
 
     // The engine's restore after a failed proof: every file back, the new one removed, proven with -t.
-    const restored = run(S.restoreScript(sshd, main, 'run5 ctl 1'));
-    expect(restored.names).toEqual(['restored']);
+    expect(readRestore(run(S.restoreScript(sshd, main, 'run5 ctl 1')).stdout)).toEqual({ kind: 'restored' });
     expect(readFileSync(main, 'utf8')).toBe('Port 22\n');
     expect(existsSync(dropIn)).toBe(false);
     expect(readFileSync(join(lockDir, 'state'), 'utf8')).toBe('restored\n');
@@ -141,8 +139,7 @@ describe.each(SHELLS)('in %s', (name, argv) => {
     const file = { path: main, before: 'A 1\n', after: 'Nope 2\n', diff: '' };
     const out = run([S.lockScript('run7 ctl 1', 60), S.writeCandidatesScript([file], 'run7', main, true), S.commitScript(fakeSshd(`${name}-bad`, null), main, [{ file, backup: `${main}.bak` }], 'run7', { reload: 'echo RELOADED', promised: {} }, true)].join('\n'));
     expect(out.names).toEqual(['lock-acquired', 'written', 'sshd-t', 'fail', 'restored']);
-    expect(out.markers.seen.find((s) => s.name === 'fail')?.arg).toBe('VERIFY_FAILED');
-    expect(out.markers.sections.get('sshd-t')).toBe('line 1: Bad configuration option: Nope');
+    expect(readCommitOutput(out.stdout, '')).toEqual({ kind: 'failed', code: 'VERIFY_FAILED', restored: true, untouched: false, said: 'line 1: Bad configuration option: Nope' });
     expect(readFileSync(main, 'utf8')).toBe('A 1\n');
     expect(existsSync(S.tempPathFor(main, 'run7'))).toBe(false);
     run(S.unlockScript('run7 ctl 1'));
@@ -156,7 +153,7 @@ describe.each(SHELLS)('in %s', (name, argv) => {
     const file = { path: main, before: 'A 1\n', after: 'A 2\n', diff: '' };
     const out = run([S.lockScript('run8 ctl 1', 60), S.writeCandidatesScript([file], 'run8', main, true), S.commitScript(fakeSshd(`${name}-c`, 'a 2'), main, [{ file, backup: `${main}.bak` }], 'run8', { reload: 'echo RELOADED', promised: {} }, true)].join('\n'));
     expect(out.names).toEqual(['lock-acquired', 'written', 'conflict', 'fail', 'untouched', 'restored', 'unlocked']);
-    expect(out.markers.sections.get('conflict')).toBe(main);
+    expect(readCommitOutput(out.stdout, '')).toEqual({ kind: 'conflict', files: [main] });
     expect(readFileSync(main, 'utf8')).toBe('A 1 edited by hand\n');
     expect(existsSync(`${main}.bak`)).toBe(false);
     expect(existsSync(lockDir)).toBe(false);
@@ -171,7 +168,7 @@ describe.each(SHELLS)('in %s', (name, argv) => {
     run([S.lockScript('run9 ctl 1', 60), S.writeCandidatesScript([file], 'run9', main, true)].join('\n'));
     writeFileSync(join(lockDir, 'state'), 'journal\n');
     expect(existsSync(S.tempPathFor(main, 'run9'))).toBe(true);
-    expect(run(S.restoreScript('/bin/false', main, 'someone else')).names).toEqual(['not-ours']);
+    expect(readRestore(run(S.restoreScript('/bin/false', main, 'someone else')).stdout)).toEqual({ kind: 'not-ours' });
     expect(run(S.abandonScript('run9 ctl 1')).names).toEqual(['unlocked', 'abandoned']);
     expect(existsSync(S.tempPathFor(main, 'run9'))).toBe(false);
     expect(readFileSync(main, 'utf8')).toBe('A 1\n');
@@ -191,6 +188,7 @@ describe.each(SHELLS)('in %s', (name, argv) => {
     run(S.unlockScript('run10 ctl 1'));
     const broken = run(S.stageScript(sshd, stage, `${stage}/etc/ssh/sshd_config`, staged, { ClientAliveInterval: '30' }, 'echo THEN-RAN', S.lockScript('run11 ctl 1', 60)));
     expect(broken.names).toEqual(['lock-acquired', 'staged-T', 'rc', 'staged-promise-broken', 'unlocked']);
+    expect(readApplyRoundTrip(broken.stdout, '', true)).toEqual({ kind: 'staged', stage: { kind: 'promise-broken', effective: { clientaliveinterval: '300' } }, commit: null, unlocked: true });
     expect(broken.stdout).not.toContain('THEN-RAN');
     expect(existsSync(lockDir)).toBe(false);
   });

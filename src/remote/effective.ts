@@ -1,4 +1,4 @@
-/** Reads `sshd -T` output: one `keyword value` per line, keywords lowercased by sshd. */
+/** Reads `sshd -T` (and `ssh -G`) output as the host scripts print it: one `keyword value` per line, keywords lowercased. */
 export function parseEffective(output: string): Record<string, string> {
   const values: Record<string, string> = {};
   for (const line of output.split('\n')) {
