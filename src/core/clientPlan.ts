@@ -2,8 +2,7 @@
  * Plans the client side of a host: each listed user's ~/.ssh/config, or with `system` the
  * system-wide ssh_config drop-in, so that `ssh` from that host sends keepalives. Pure.
  */
-import type { SystemClientFacts, UserClientFacts } from '../facts/clients.js';
-import { SYSTEM_DROP_IN, SYSTEM_SSH_CONFIG } from '../facts/clients.js';
+import { SYSTEM_DROP_IN, SYSTEM_SSH_CONFIG, type SystemClientFacts, type UserClientFacts } from './clientFacts.js';
 import { globMatches } from './glob.js';
 import { explainEntry } from './hostPlan.js';
 import type { Policy } from './policy/index.js';
