@@ -6,10 +6,10 @@
  * a value, and one user's failure never undoes another's file or the proven sshd change.
  */
 import type { ClientFilePlan } from '../core/clientPlan.js';
+import { firstPrintedValues } from '../core/printedConfig.js';
 import { quote, stdinScript, stdinScriptReading, withHereDocument } from '../core/shell.js';
 import type { Transport } from '../transport/index.js';
 import { arg, has, inSh, parseMarkers, type Markers } from './scripts.js';
-import { parseEffective } from './sshdT.js';
 
 /** A host name no config names: `ssh -G` shows what every host gets. */
 const PROBE_HOST = 'fleet-keepalive-probe.invalid';
@@ -102,7 +102,7 @@ export async function writeClientFile(t: Transport, file: ClientFilePlan, runId:
   if (failed === 'NO_SSH') return { status: 'failed', reason: 'no ssh client on the host to prove the value with ssh -G; nothing was written' };
   if (failed !== undefined || !has(out, 'ssh-G')) return { status: 'failed', reason: `${failed ?? 'write failed'}: ${(out.stderr || out.stdout).trim() || 'no output'}; nothing was written` };
   const written: ClientWrite = { file, backup };
-  const wrong = check(file, parseEffective(out.sections.get('ssh-G') ?? ''));
+  const wrong = check(file, firstPrintedValues(out.sections.get('ssh-G') ?? ''));
   if (wrong === null) return { status: 'written', write: written };
   try {
     await restoreClientFile(t, written);

@@ -18,6 +18,7 @@ import { planClients, type ClientHostPlan } from '../core/clientPlan.js';
 import { planHost, type HostPlan } from '../core/hostPlan.js';
 import { applyEdits, relocate } from '../core/sshd/index.js';
 import { lockoutReason, mayChangeLogin, parseConnection } from '../core/lockout.js';
+import { firstPrintedValues } from '../core/printedConfig.js';
 import { clientFactsScript, parseClientFacts } from '../facts/clients.js';
 import type { HostFacts } from '../facts/index.js';
 import { isNetworkFailure, type Transport } from '../transport/index.js';
@@ -28,7 +29,6 @@ import { clientProblem, plannedChanges, recordOutcome, settleAfterFailure } from
 import { writeClientFile } from './client.js';
 import { heldLock, keepLease, lockedError, recoverStaleLock, releaseLock, staleness } from './lock.js';
 import * as S from './scripts.js';
-import { parseEffective } from './sshdT.js';
 import type { HostResult } from './types.js';
 
 /** A step failed; `rolledBack` says whether the files were restored. */
@@ -167,7 +167,7 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostR
     throw new StepFailure('CANDIDATE_REJECTED', `sshd -t rejects the candidate config: ${said || 'no message'}`);
   }
   if (!S.has(out, 'staged-T-failed')) {
-    const staged = parseEffective(out.sections.get('staged-T') ?? '');
+    const staged = firstPrintedValues(out.sections.get('staged-T') ?? '');
     const wrong = Object.entries(plan.promised).filter(([k, v]) => staged[k.toLowerCase()] !== v);
     // With `then`, the host's own check decided (and the commit's proof follows); here it is
     // fleet's reading that decides for a dry run.
@@ -369,7 +369,7 @@ async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, 
   const reloadRc = S.arg(committed, 'reloaded');
   const reloaded = reloadRc !== undefined;
   result.reloaded = reloaded;
-  const after = parseEffective(committed.sections.get('sshd-T') ?? '');
+  const after = firstPrintedValues(committed.sections.get('sshd-T') ?? '');
   const provable = !S.has(committed, 'sshd-T-failed');
   if (!provable) result.warnings.push(`sshd -T cannot print this config without a connection (${(committed.sections.get('sshd-T') ?? '').trim()}); the values rest on fleet's reading of the files and the fresh login`);
   result.effective = provable ? pick(after, Object.keys(plan.promised)) : plan.promised;
