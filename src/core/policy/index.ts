@@ -24,11 +24,11 @@ import { diagnosticAt, formatPath, loadYaml, positionOf, schemaDiagnostics } fro
 import type { YamlSource } from '../yamlSource.js';
 import { canonicalKeyword } from '../sshd/keywords.js';
 import { checkSshdKeys, checkSshdSection, type SshdMembers } from './sshd.js';
-import { parseOpenSshTime } from './time.js';
+import { parseOpenSshTime } from '../time.js';
 
 export type { SshdMembers } from './sshd.js';
 
-export { MAX_TIME_SECONDS, formatDuration, parseOpenSshTime } from './time.js';
+export { MAX_TIME_SECONDS, formatDuration, parseOpenSshTime } from '../time.js';
 
 /** Batch size for reloads: a host count, or a share of the selected hosts. */
 export type Serial = { kind: 'count'; n: number } | { kind: 'percent'; pct: number };

@@ -6,7 +6,8 @@
  */
 import type { Diagnostic } from '../errors.js';
 import { allowedInMatch, canonicalKeyword, OPENSSH_RELEASES, opensshVersion, settableSshdKeywords, sshdKeyword, type SshdKeyword, type ValueType } from '../sshd/keywords.js';
-import { convtime, strtonum } from '../sshd/printed.js';
+import { strtonum } from '../sshd/printed.js';
+import { convtime, isPlainTime } from '../time.js';
 import { diagnosticAt, didYouMean, formatPath, type YamlSource } from '../yamlSource.js';
 
 /** Members an accumulating keyword must have, or must not have, on every line. */
@@ -145,7 +146,7 @@ function valueText(entry: SshdKeyword, type: ValueType, value: unknown, here: (s
     case 'time': {
       const literal = type.words?.find((w) => w === scalar.toLowerCase());
       if (literal !== undefined) return literal;
-      if (!/^\d+(?:[smhdw]\d+)*[smhdw]?$/i.test(scalar)) return fail(TIME_EXPECT + (type.words ? ` or ${type.words.join(', ')}` : ''));
+      if (!isPlainTime(scalar)) return fail(TIME_EXPECT + (type.words ? ` or ${type.words.join(', ')}` : ''));
       const seconds = convtime(scalar);
       if (seconds === null) return fail(`is ${scalar}, above sshd's limit of ${INT_MAX} seconds`);
       return String(seconds);
