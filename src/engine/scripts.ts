@@ -158,6 +158,9 @@ const B64_END = 'FLEET_B64_END';
  * (`base64 -d`) instead of the two of `printf | base64 -d`. The shell expands nothing in it.
  */
 function writeFile(path: string, text: string, onFail: string): string {
+  // printf is a shell builtin: the file costs the host no process. The text enters as one
+  // quoted literal; only a NUL, which no shell string can hold, goes through base64.
+  if (!text.includes('\0')) return `printf '%s' ${quote(text)} > ${quote(path)} || ${onFail}`;
   const body = b64(text).match(/.{1,76}/g) ?? [];
   return [`base64 -d > ${quote(path)} <<'${B64_END}' || ${onFail}`, ...body, B64_END].join('\n');
 }
@@ -390,7 +393,10 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
     }
   }
   // Flush the journal and backups before any live file changes: a crash from here on is recoverable.
-  lines.push('sync 2>/dev/null', "changed_since=''");
+  // Only what a recovery reads is flushed (fsync of each file and of the folders that name
+  // them), not every dirty page of the host; a `sync` that takes no files flushes all of it.
+  const durable = [LOCK_DIR, J, ...replacements.flatMap((r) => (r.backup ? [r.backup, dirOf(r.backup)] : []))];
+  lines.push(`sync -- ${[...new Set(durable)].map(quote).join(' ')} 2>/dev/null || sync 2>/dev/null`, "changed_since=''");
   for (const { file } of replacements) {
     const T = quote(file.path);
     lines.push(
