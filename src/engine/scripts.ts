@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { quote } from '../core/shell.js';
-import type { PlannedFile } from '../core/hostPlan.js';
+import type { MatchProof, PlannedFile } from '../core/hostPlan.js';
 import { ENSURE_PRIVSEP_DIR } from '../facts/script.js';
 import { LOGIN_KEYWORDS } from '../core/lockout.js';
 
@@ -145,9 +145,25 @@ export function unlockScript(owner: string): string {
 /** A newline in $nl, for `case` patterns that match whole lines. */
 const NL = "nl='\n'";
 
-/** Lines that set ok=0 unless every promised `keyword value` line is in $T (sshd -T's output). */
-function promiseChecks(promised: Readonly<Record<string, string>>): string[] {
-  return Object.entries(promised).map(([k, v]) => `  case "$nl$T$nl" in *"$nl"${quote(`${k.toLowerCase()} ${v}`)}"$nl"*) ;; *) ok=0 ;; esac`);
+/** Lines that set ok=0 unless every promised `keyword value` line is in $T (or `$variable`: sshd -T's output). */
+function promiseChecks(promised: Readonly<Record<string, string>>, variable = 'T'): string[] {
+  return Object.entries(promised).map(([k, v]) => `  case "$nl$${variable}$nl" in *"$nl"${quote(`${k.toLowerCase()} ${v}`)}"$nl"*) ;; *) ok=0 ;; esac`);
+}
+
+/**
+ * The Match proofs: for each, `sshd -T -C` with a connection the block selects, its output
+ * after `@@fleet:<label>-<i>` (or its complaint after `<label>-failed-<i>`), and ok=0 unless
+ * every promised line is there. Run only where $ok is still 1: a candidate already refused
+ * needs no more processes.
+ */
+function matchChecks(sshd: string, main: string, proofs: readonly MatchProof[], label: string): string[] {
+  return proofs.flatMap((proof, i) => [
+    'if [ $ok = 1 ]; then',
+    `  if C=$(${sshd} -T -C ${quote(proof.spec)} -f ${main} 2>&1 </dev/null); then echo ${MARK}${label}-${i}; printf '%s\\n' "$C"`,
+    ...promiseChecks(proof.promised, 'C').map((l) => `  ${l}`),
+    `  else echo ${MARK}${label}-failed-${i}; printf '%s\\n' "$C"; ok=0; fi`,
+    'fi',
+  ]);
 }
 
 /** Ends a here-document of base64: `_` is not in base64's alphabet, so no payload line can end it early. */
@@ -185,7 +201,7 @@ function dirOf(path: string): string {
  * sshd accepts the candidate and shows every promised value: apply writes, commits and reloads
  * there, so the whole change is one round trip.
  */
-export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, promised: Readonly<Record<string, string>>, then = '', lock = '', guard?: LoginGuard): string {
+export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, promised: Readonly<Record<string, string>>, then = '', lock = '', guard?: LoginGuard, matchProofs: readonly MatchProof[] = []): string {
   const sshd = quote(sshdBinary);
   const main = quote(stagedMain);
   // The stage folder and every folder under it in one `mkdir` without -p: each must be new
@@ -210,6 +226,7 @@ export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: s
     'ok=0',
     `if T=$(${sshd} -T -f ${main} 2>/dev/null </dev/null); then ok=1; echo ${MARK}staged-T; printf '%s\\n' "$T"; echo "${MARK}rc 0"`,
     ...promiseChecks(promised),
+    ...matchChecks(sshd, main, matchProofs, 'staged-C').map((l) => `  ${l}`),
     `  [ $ok = 1 ] || echo ${MARK}staged-promise-broken`,
     `else out=$(${sshd} -t -f ${main} 2>&1 </dev/null); rc=$?; echo ${MARK}staged-t; printf '%s\\n' "$out"; echo "${MARK}rc $rc"; if [ $rc = 0 ]; then ok=1; echo ${MARK}staged-T-failed; fi; fi`,
   );
@@ -350,6 +367,8 @@ export interface ReloadAfterCommit {
   reload: string;
   /** keyword → value as `sshd -T` prints it */
   promised: Readonly<Record<string, string>>;
+  /** the Match settings, each checked with `sshd -T -C` before the reload */
+  matchProofs?: readonly MatchProof[];
 }
 
 /**
@@ -423,6 +442,7 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
     `if T=$(${quote(sshdBinary)} -T -f ${quote(main)} 2>/dev/null </dev/null); then echo ${MARK}sshd-T; printf '%s\\n' "$T"`,
     // The promise, checked by the host before it reloads: each `keyword value` line present.
     ...promiseChecks(then?.promised ?? {}),
+    ...matchChecks(quote(sshdBinary), quote(main), then?.matchProofs ?? [], 'sshd-C').map((l) => `  ${l}`),
     `else out=$(${quote(sshdBinary)} -t -f ${quote(main)} 2>&1 </dev/null) || { echo ${MARK}sshd-t; printf '%s\\n' "$out"; fail VERIFY_FAILED; }; echo ${MARK}sshd-T-failed; fi`,
     `echo ${MARK}committed`,
   );
