@@ -156,7 +156,7 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostR
   const stageRoot = `/tmp/fleet-stage-${ctx.runId}-${Math.random().toString(36).slice(2, 10)}`;
   const candidate = relocate(applyEdits(facts.tree, plan.files), stageRoot);
   const guard = mayChangeLogin(ctx.policy) ? { user: ctx.host.user, liveMain: facts.tree.main, approved } : undefined;
-  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then, lock, guard, plan.matchProofs));
+  const out = await run(t, S.stageScript(S.sshdCommandOf(facts), stageRoot, candidate.main, candidate.files, plan.promised, then, lock, guard, plan.matchProofs));
   // The lock comes first: a host someone else holds is reported as such, and nothing was staged.
   if (lock && !S.has(out, 'lock-acquired')) return out;
   if (S.has(out, 'stage-failed') || !S.has(out, 'rc')) {
@@ -353,7 +353,7 @@ function takeOrThrow(out: S.Markers & { stdout: string; stderr: string }, result
  */
 async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string, hold: LockHold): Promise<void> {
   const replacements = plan.writes.map((file) => ({ file, backup: file.before === null ? null : backupPathFor(file.path, stamp, facts.tree) }));
-  const commit = S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised, matchProofs: plan.matchProofs }, true);
+  const commit = S.commitScript(S.sshdCommandOf(facts), facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised, matchProofs: plan.matchProofs }, true);
   const then = [S.writeCandidatesScript(plan.writes, ctx.runId, facts.tree.main, true), commit].join('\n');
   let committed;
   try {
@@ -490,7 +490,7 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
   ctx.step('rollback');
   let restored;
   try {
-    restored = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner, stopCommit));
+    restored = await run(t, S.restoreScript(S.sshdCommandOf(facts), facts.tree.main, ctx.lockOwner, stopCommit));
   } catch (error) {
     throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the lifeline failed during the restore (${describe(error).message}), the lock and its journal stay for the next run`);
   }
@@ -509,7 +509,7 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
     // Copying back can fail for a passing reason (an I/O error, a file busy): once more, while
     // the lifeline stands, before the host is left to the next run.
     try {
-      restored = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner));
+      restored = await run(t, S.restoreScript(S.sshdCommandOf(facts), facts.tree.main, ctx.lockOwner));
     } catch (error) {
       throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed, and the lifeline failed during a second one (${describe(error).message}), the lock and its journal stay for the next run`);
     }
