@@ -15,7 +15,7 @@
  */
 import { FleetError, InternalError } from '../core/errors.js';
 import { planClients, type ClientHostPlan } from '../core/clientPlan.js';
-import { planHost, type HostPlan } from '../core/hostPlan.js';
+import { planHost, type HostPlan, type MatchProof } from '../core/hostPlan.js';
 import { applyEdits, relocate } from '../core/sshd/index.js';
 import { lockoutReason, mayChangeLogin, parseConnection } from '../core/lockout.js';
 import { firstPrintedValues } from '../core/printedConfig.js';
@@ -156,7 +156,7 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostR
   const stageRoot = `/tmp/fleet-stage-${ctx.runId}-${Math.random().toString(36).slice(2, 10)}`;
   const candidate = relocate(applyEdits(facts.tree, plan.files), stageRoot);
   const guard = mayChangeLogin(ctx.policy) ? { user: ctx.host.user, liveMain: facts.tree.main, approved } : undefined;
-  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then, lock, guard));
+  const out = await run(t, S.stageScript(S.sshdCommandOf(facts), stageRoot, candidate.main, candidate.files, plan.promised, then, lock, guard, plan.matchProofs));
   // The lock comes first: a host someone else holds is reported as such, and nothing was staged.
   if (lock && !S.has(out, 'lock-acquired')) return out;
   if (S.has(out, 'stage-failed') || !S.has(out, 'rc')) {
@@ -169,10 +169,11 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostR
   if (!S.has(out, 'staged-T-failed')) {
     const staged = firstPrintedValues(out.sections.get('staged-T') ?? '');
     const wrong = Object.entries(plan.promised).filter(([k, v]) => staged[k.toLowerCase()] !== v);
+    const matchWrong = brokenMatchProofs(out, plan.matchProofs, 'staged-C', stageRoot);
     // With `then`, the host's own check decided (and the commit's proof follows); here it is
     // fleet's reading that decides for a dry run.
-    if (S.has(out, 'staged-promise-broken') || (then === '' && wrong.length > 0)) {
-      const what = wrong.map(([k, v]) => `${k} would be ${staged[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ') || 'a promised value is missing';
+    if (S.has(out, 'staged-promise-broken') || (then === '' && wrong.length + matchWrong.length > 0)) {
+      const what = [...wrong.map(([k, v]) => `${k} would be ${staged[k.toLowerCase()] ?? '(unset)'}, promised ${v}`), ...matchWrong].join('; ') || 'a promised value is missing';
       throw new StepFailure('VERIFY_FAILED', `sshd -T on the candidate disagrees with the plan (${what}); nothing was changed`);
     }
   }
@@ -186,6 +187,24 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostR
   if (then === '') return out;
   if (approved !== '') throw new StepFailure('CONFLICT', 'the login settings sshd gives the candidate changed between two looks; nothing was written, run again');
   return stageAndValidate(ctx, t, result, facts, plan, then, lock, seen);
+}
+
+/**
+ * The Match promises that a script's `sshd -T -C` runs (sections `<label>-<i>`) break, as
+ * sentences; a run that failed says why. A proof the script did not reach (an earlier check
+ * failed) is not reported.
+ */
+function brokenMatchProofs(out: S.Markers, proofs: readonly MatchProof[], label: string, stageRoot = ''): string[] {
+  return proofs.flatMap((proof, i) => {
+    const failed = out.sections.get(`${label}-failed-${i}`);
+    if (failed !== undefined) return [`sshd -T -C ${proof.spec} fails for Match ${proof.criteria}: ${(stageRoot ? failed.replaceAll(stageRoot, '') : failed).trim() || 'no message'}`];
+    const printed = out.sections.get(`${label}-${i}`);
+    if (printed === undefined) return [];
+    const got = firstPrintedValues(printed);
+    return Object.entries(proof.promised)
+      .filter(([k, v]) => got[k.toLowerCase()] !== v)
+      .map(([k, v]) => `${k} is ${got[k.toLowerCase()] ?? '(unset)'} for a connection Match ${proof.criteria} selects (sshd -T -C ${proof.spec}), promised ${v}`);
+  });
 }
 
 /** The lock-out guard's verdict on what the stage script printed (see `lockoutReason`). */
@@ -334,7 +353,7 @@ function takeOrThrow(out: S.Markers & { stdout: string; stderr: string }, result
  */
 async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string, hold: LockHold): Promise<void> {
   const replacements = plan.writes.map((file) => ({ file, backup: file.before === null ? null : backupPathFor(file.path, stamp, facts.tree) }));
-  const commit = S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised }, true);
+  const commit = S.commitScript(S.sshdCommandOf(facts), facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised, matchProofs: plan.matchProofs }, true);
   const then = [S.writeCandidatesScript(plan.writes, ctx.runId, facts.tree.main, true), commit].join('\n');
   let committed;
   try {
@@ -374,9 +393,13 @@ async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, 
   if (!provable) result.warnings.push(`sshd -T cannot print this config without a connection (${(committed.sections.get('sshd-T') ?? '').trim()}); the values rest on fleet's reading of the files and the fresh login`);
   result.effective = provable ? pick(after, Object.keys(plan.promised)) : plan.promised;
   const wrong = provable ? Object.entries(plan.promised).filter(([k, v]) => after[k.toLowerCase()] !== v) : [];
-  if (wrong.length > 0 || !reloaded) {
-    const what = wrong.map(([k, v]) => `${k} is ${after[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ') || 'the host found a promised value missing';
+  const matchWrong = brokenMatchProofs(committed, plan.matchProofs, 'sshd-C');
+  if (wrong.length > 0 || matchWrong.length > 0 || !reloaded) {
+    const what = [...wrong.map(([k, v]) => `${k} is ${after[k.toLowerCase()] ?? '(unset)'}, promised ${v}`), ...matchWrong].join('; ') || 'the host found a promised value missing';
     await rollback(ctx, t, facts, result, hold, reloaded, `VERIFY_FAILED`, `sshd -T disagrees with the plan: ${what}${reloaded ? '' : '; sshd was not reloaded'}`);
+  }
+  for (const proof of plan.matchProofs) {
+    if (provable) result.explain.push(`Match ${proof.criteria}: ${Object.entries(proof.promised).map(([k, v]) => `${k} ${v}`).join(', ')}, proven by sshd -T -C ${proof.spec}`);
   }
   if (reloadRc !== '0') {
     const said = (committed.sections.get('reload-output') ?? '').trim();
@@ -467,7 +490,7 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
   ctx.step('rollback');
   let restored;
   try {
-    restored = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner, stopCommit));
+    restored = await run(t, S.restoreScript(S.sshdCommandOf(facts), facts.tree.main, ctx.lockOwner, stopCommit));
   } catch (error) {
     throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the lifeline failed during the restore (${describe(error).message}), the lock and its journal stay for the next run`);
   }
@@ -486,7 +509,7 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
     // Copying back can fail for a passing reason (an I/O error, a file busy): once more, while
     // the lifeline stands, before the host is left to the next run.
     try {
-      restored = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner));
+      restored = await run(t, S.restoreScript(S.sshdCommandOf(facts), facts.tree.main, ctx.lockOwner));
     } catch (error) {
       throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed, and the lifeline failed during a second one (${describe(error).message}), the lock and its journal stay for the next run`);
     }

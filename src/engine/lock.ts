@@ -92,7 +92,7 @@ export async function recoverStaleLock(ctx: LockContext, t: Transport, lock: Hel
     return { note: `found the lock of interrupted run ${lock.runId} (state ${lock.state || 'none'}; ${why}): nothing was half-done, lock removed`, reloaded: false };
   }
   const facts = await ctx.gatherFacts(t);
-  const restored = S.parseMarkers((await t.exec(S.inSh(S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner)), { privileged: true })).stdout);
+  const restored = S.parseMarkers((await t.exec(S.inSh(S.restoreScript(S.sshdCommandOf(facts), facts.tree.main, ctx.lockOwner)), { privileged: true })).stdout);
   if (!S.has(restored, 'restored') || S.has(restored, 'restored-invalid')) {
     throw new FleetError('ROLLBACK_FAILED', `interrupted run ${lock.runId} left files that could not be restored: ${[...restored.sections.values()].join(' ').trim() || 'no message'}; the lock stays`);
   }

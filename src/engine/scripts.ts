@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { quote } from '../core/shell.js';
-import type { PlannedFile } from '../core/hostPlan.js';
+import type { MatchProof, PlannedFile } from '../core/hostPlan.js';
 import { ENSURE_PRIVSEP_DIR } from '../facts/script.js';
 import { LOGIN_KEYWORDS } from '../core/lockout.js';
 
@@ -142,12 +142,49 @@ export function unlockScript(owner: string): string {
   return `${unlockFn(owner)}; unlock_ours; echo ${MARK}unlock-done`;
 }
 
+/**
+ * How a script runs sshd for a proof: the binary, and the `-o` options the running daemon was
+ * started with. sshd's command line comes before its files, so a proof without them would show
+ * values the daemon does not run (RHEL 8 passes its crypto policy that way).
+ */
+export interface SshdCommand {
+  binary: string;
+  /** `Keyword=value`, each passed as `-o` */
+  options: readonly string[];
+}
+
+export function sshdCommandOf(facts: { sshdBinary: string; daemon?: { options: Readonly<Record<string, string>> } | null }): SshdCommand {
+  return { binary: facts.sshdBinary, options: Object.entries(facts.daemon?.options ?? {}).map(([k, v]) => `${k}=${v}`) };
+}
+
+/** The shell words of an sshd command (a bare path: no options): every part quoted. */
+function sshdWords(c: string | SshdCommand): string {
+  if (typeof c === 'string') return quote(c);
+  return [quote(c.binary), ...c.options.flatMap((o) => ['-o', quote(o)])].join(' ');
+}
+
 /** A newline in $nl, for `case` patterns that match whole lines. */
 const NL = "nl='\n'";
 
-/** Lines that set ok=0 unless every promised `keyword value` line is in $T (sshd -T's output). */
-function promiseChecks(promised: Readonly<Record<string, string>>): string[] {
-  return Object.entries(promised).map(([k, v]) => `  case "$nl$T$nl" in *"$nl"${quote(`${k.toLowerCase()} ${v}`)}"$nl"*) ;; *) ok=0 ;; esac`);
+/** Lines that set ok=0 unless every promised `keyword value` line is in $T (or `$variable`: sshd -T's output). */
+function promiseChecks(promised: Readonly<Record<string, string>>, variable = 'T'): string[] {
+  return Object.entries(promised).map(([k, v]) => `  case "$nl$${variable}$nl" in *"$nl"${quote(`${k.toLowerCase()} ${v}`)}"$nl"*) ;; *) ok=0 ;; esac`);
+}
+
+/**
+ * The Match proofs: for each, `sshd -T -C` with a connection the block selects, its output
+ * after `@@fleet:<label>-<i>` (or its complaint after `<label>-failed-<i>`), and ok=0 unless
+ * every promised line is there. Run only where $ok is still 1: a candidate already refused
+ * needs no more processes.
+ */
+function matchChecks(sshd: string, main: string, proofs: readonly MatchProof[], label: string): string[] {
+  return proofs.flatMap((proof, i) => [
+    'if [ $ok = 1 ]; then',
+    `  if C=$(${sshd} -T -C ${quote(proof.spec)} -f ${main} 2>&1 </dev/null); then echo ${MARK}${label}-${i}; printf '%s\\n' "$C"`,
+    ...promiseChecks(proof.promised, 'C').map((l) => `  ${l}`),
+    `  else echo ${MARK}${label}-failed-${i}; printf '%s\\n' "$C"; ok=0; fi`,
+    'fi',
+  ]);
 }
 
 /** Ends a here-document of base64: `_` is not in base64's alphabet, so no payload line can end it early. */
@@ -185,8 +222,8 @@ function dirOf(path: string): string {
  * sshd accepts the candidate and shows every promised value: apply writes, commits and reloads
  * there, so the whole change is one round trip.
  */
-export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, promised: Readonly<Record<string, string>>, then = '', lock = '', guard?: LoginGuard): string {
-  const sshd = quote(sshdBinary);
+export function stageScript(sshdBinary: string | SshdCommand, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, promised: Readonly<Record<string, string>>, then = '', lock = '', guard?: LoginGuard, matchProofs: readonly MatchProof[] = []): string {
+  const sshd = sshdWords(sshdBinary);
   const main = quote(stagedMain);
   // The stage folder and every folder under it in one `mkdir` without -p: each must be new
   // (nothing planted in /tmp is followed), and umask 077 makes them all private.
@@ -210,6 +247,7 @@ export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: s
     'ok=0',
     `if T=$(${sshd} -T -f ${main} 2>/dev/null </dev/null); then ok=1; echo ${MARK}staged-T; printf '%s\\n' "$T"; echo "${MARK}rc 0"`,
     ...promiseChecks(promised),
+    ...matchChecks(sshd, main, matchProofs, 'staged-C').map((l) => `  ${l}`),
     `  [ $ok = 1 ] || echo ${MARK}staged-promise-broken`,
     `else out=$(${sshd} -t -f ${main} 2>&1 </dev/null); rc=$?; echo ${MARK}staged-t; printf '%s\\n' "$out"; echo "${MARK}rc $rc"; if [ $rc = 0 ]; then ok=1; echo ${MARK}staged-T-failed; fi; fi`,
   );
@@ -350,6 +388,8 @@ export interface ReloadAfterCommit {
   reload: string;
   /** keyword → value as `sshd -T` prints it */
   promised: Readonly<Record<string, string>>;
+  /** the Match settings, each checked with `sshd -T -C` before the reload */
+  matchProofs?: readonly MatchProof[];
 }
 
 /**
@@ -367,7 +407,7 @@ export interface ReloadAfterCommit {
  * `locked`: the lock was taken in this round trip (`lockScript`); a failure before the first
  * rename gives it back at once.
  */
-export function commitScript(sshdBinary: string, main: string, replacements: readonly Replacement[], runId: string, then?: ReloadAfterCommit, locked = false): string {
+export function commitScript(sshdBinary: string | SshdCommand, main: string, replacements: readonly Replacement[], runId: string, then?: ReloadAfterCommit, locked = false): string {
   const J = `${LOCK_DIR}/journal`;
   const dropBackups = replacements.map((r) => (r.backup ? `rm -f ${quote(r.backup)};` : '')).join(' ');
   const lines = [
@@ -420,10 +460,11 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
     // -t says why; if -t accepts, the config is valid but -T cannot print it without a
     // connection (OpenSSH 9.2 dies on `Match LocalPort`): reported, not a failure.
     'ok=1',
-    `if T=$(${quote(sshdBinary)} -T -f ${quote(main)} 2>/dev/null </dev/null); then echo ${MARK}sshd-T; printf '%s\\n' "$T"`,
+    `if T=$(${sshdWords(sshdBinary)} -T -f ${quote(main)} 2>/dev/null </dev/null); then echo ${MARK}sshd-T; printf '%s\\n' "$T"`,
     // The promise, checked by the host before it reloads: each `keyword value` line present.
     ...promiseChecks(then?.promised ?? {}),
-    `else out=$(${quote(sshdBinary)} -t -f ${quote(main)} 2>&1 </dev/null) || { echo ${MARK}sshd-t; printf '%s\\n' "$out"; fail VERIFY_FAILED; }; echo ${MARK}sshd-T-failed; fi`,
+    ...matchChecks(sshdWords(sshdBinary), quote(main), then?.matchProofs ?? [], 'sshd-C').map((l) => `  ${l}`),
+    `else out=$(${sshdWords(sshdBinary)} -t -f ${quote(main)} 2>&1 </dev/null) || { echo ${MARK}sshd-t; printf '%s\\n' "$out"; fail VERIFY_FAILED; }; echo ${MARK}sshd-T-failed; fi`,
     `echo ${MARK}committed`,
   );
   if (then) {
@@ -452,7 +493,7 @@ const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8
  * live file had changed: this run's backups and candidates are dropped and the lock given back
  * (`@@fleet:untouched`).
  */
-export function restoreScript(sshdBinary: string, main: string, owner: string, stopCommit = false): string {
+export function restoreScript(sshdBinary: string | SshdCommand, main: string, owner: string, stopCommit = false): string {
   const lines = [
     RESTORE_FN,
     DROP_FNS,
@@ -481,7 +522,7 @@ export function restoreScript(sshdBinary: string, main: string, owner: string, s
     'esac',
     `restore || { echo ${MARK}restore-failed; exit 0; }`,
     `echo restored > ${LOCK_DIR}/state`,
-    `out=$(${quote(sshdBinary)} -t -f ${quote(main)} 2>&1) || { echo ${MARK}restored-invalid; printf '%s\\n' "$out"; exit 0; }`,
+    `out=$(${sshdWords(sshdBinary)} -t -f ${quote(main)} 2>&1) || { echo ${MARK}restored-invalid; printf '%s\\n' "$out"; exit 0; }`,
     `echo ${MARK}restored`,
   );
   return lines.join('\n');
