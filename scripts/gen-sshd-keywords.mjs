@@ -63,11 +63,11 @@ const SPELLING = {
 // Opcodes that do not set an option: such rows are no alias of one another.
 const NO_OPTION = new Set(['sDeprecated', 'sUnsupported', 'sIgnore', 'sBadOption']);
 
-function git(dir, ...args) {
+export function git(dir, ...args) {
   return execFileSync('git', ['--git-dir', dir, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
-function show(dir, tag, file) {
+export function show(dir, tag, file) {
   try {
     return git(dir, 'show', `${tag}:${file}`);
   } catch {
@@ -75,7 +75,7 @@ function show(dir, tag, file) {
   }
 }
 
-function releaseTags(dir) {
+export function releaseTags(dir) {
   return git(dir, 'tag', '-l', 'V_*_P1')
     .split('\n')
     .map((t) => /^V_(\d+)_(\d+)_P1$/.exec(t))
@@ -147,6 +147,21 @@ function rowsOf(dir, tag) {
   return { rows, manual: show(dir, tag, 'sshd_config.5') };
 }
 
+/**
+ * Releases as the table writes them: consecutive ones joined (`7.4-10.3`), a run reaching the
+ * newest release open-ended (`8.5+`), so a newer OpenSSH is taken to know what the newest does.
+ */
+export function releaseRanges(all, versions) {
+  const out = [];
+  for (const v of versions) {
+    const i = all.indexOf(v);
+    const last = out[out.length - 1];
+    if (last && all.indexOf(last[1]) === i - 1) last[1] = v;
+    else out.push([v, v]);
+  }
+  return out.map(([a, b]) => (b === all[all.length - 1] ? `${a}+` : a === b ? a : `${a}-${b}`));
+}
+
 function spell(lower, spellings) {
   return spellings.get(lower) ?? SPELLING[lower] ?? lower;
 }
@@ -178,16 +193,7 @@ export function generate(dir) {
     }
   }
   const all = perVersion.map((p) => p.version);
-  const ranges = (versions) => {
-    const out = [];
-    for (const v of versions) {
-      const i = all.indexOf(v);
-      const last = out[out.length - 1];
-      if (last && all.indexOf(last[1]) === i - 1) last[1] = v;
-      else out.push([v, v]);
-    }
-    return out.map(([a, b]) => (b === all[all.length - 1] ? `${a}+` : a === b ? a : `${a}-${b}`));
-  };
+  const ranges = (versions) => releaseRanges(all, versions);
   const entries = [...keywords.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([lower, k]) => {
     const scopes = [...new Set(Object.values(k.scope))];
     // A keyword that moved scope keeps the versions of each, so the table says when.

@@ -4,7 +4,7 @@
  * reason idle SSH sessions die: the middlebox forgets the connection, then drops its packets).
  */
 import type { Policy } from './policy/index.js';
-import { formatDuration } from './policy/time.js';
+import { formatDuration } from './time.js';
 
 /** A remark about a policy; warnings are worth reading before a rollout, not blocking it. */
 export interface Advice {

@@ -3,11 +3,12 @@
  * the effective values sshd must show afterwards. Pure: the plan is plain data that
  * `fleet plan` prints and `fleet apply` executes as it is.
  */
-import type { HostFacts } from '../facts/index.js';
+import type { HostFacts } from './hostFacts.js';
 import type { Policy } from './policy/index.js';
 import type { EffectiveEntry, FileEdit } from './sshd/index.js';
 import { SSH_CLIENT_DEFAULTS } from './sshclient/index.js';
 import { FleetError } from './errors.js';
+import { connectionFor } from './sshd/match-connection.js';
 import { allowedInMatch, canonicalKeyword, knownBy, normalizeValue, opensshVersion, planSshd, SSHD_DEFAULTS, sshdKeyword, writeTargets } from './sshd/index.js';
 
 /**
@@ -28,6 +29,18 @@ export interface HostPlan {
   warnings: string[];
   /** Keywords whose live effective value (`sshd -T`) differs from the policy. */
   drift: string[];
+  /** The policy's Match settings, each proven by `sshd -T -C` for a connection its block selects. */
+  matchProofs: MatchProof[];
+}
+
+/** What `sshd -T -C spec` must print once the plan is applied: the values of one `sshd_match` entry. */
+export interface MatchProof {
+  /** the criteria as written in the policy */
+  criteria: string;
+  /** `user=…,host=…,addr=…[,laddr=…,lport=…,rdomain=…]`, a connection the criteria select */
+  spec: string;
+  /** canonical keyword → normalized value, as for `promised` */
+  promised: Record<string, string>;
 }
 
 /**
@@ -109,7 +122,21 @@ export function planHost(facts: HostFacts, policy: Pick<Policy, 'sshd' | 'sshdMe
     const change = [...present.filter((m) => !members.includes(m)).map((m) => `+${m}`), ...absent.filter((m) => members.includes(m)).map((m) => `-${m}`)].join(' ');
     if (before) explain.push(explainEntry(keyword, before, change !== '' ? change : (before.value ?? '')));
   }
-  return { files, writes, promised, explain, warnings, drift };
+  const matchProofs: MatchProof[] = [];
+  for (const block of policy.sshdMatch ?? []) {
+    const connection = connectionFor(block.criteria);
+    if ('reason' in connection) {
+      warnings.push(`Match ${block.criteria}: ${connection.reason}, so sshd -T -C cannot prove the values set there; they rest on fleet's reading of the files (sshd -t and a fresh login still prove the config)`);
+      continue;
+    }
+    const want: Record<string, string> = {};
+    for (const [keyword, value] of Object.entries(block.set)) {
+      const promise = promiseFor(keyword, value, version);
+      if (promise !== undefined) want[keyword] = promise;
+    }
+    if (Object.keys(want).length > 0) matchProofs.push({ criteria: block.criteria, spec: connection.spec, promised: want });
+  }
+  return { files, writes, promised, explain, warnings, drift, matchProofs };
 }
 
 function where(origin: { path: string; line: number }): string {

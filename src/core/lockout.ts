@@ -4,6 +4,7 @@
  * laddr=…,lport=…`, Match blocks applied), compared with what it says about the live config the
  * login got in through. Pure: the engine brings the outputs.
  */
+import { printedValues } from './printedConfig.js';
 
 /** The keywords that decide whether a public-key login is let in; the guard reads only these. */
 export const LOGIN_KEYWORDS = [
@@ -46,18 +47,6 @@ export function parseConnection(text: string): { clientAddr: string; serverAddr:
   const parts = text.trim().split(/\s+/);
   if (parts.length !== 4 || !/^\d+$/.test(parts[3] as string)) return null;
   return { clientAddr: parts[0] as string, serverAddr: parts[2] as string, serverPort: parts[3] as string };
-}
-
-/** `sshd -T` lines → keyword → every value printed for it, in order. */
-function lines(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const line of text.split('\n')) {
-    const space = line.indexOf(' ');
-    if (space <= 0) continue;
-    const k = line.slice(0, space).toLowerCase();
-    out.set(k, [...(out.get(k) ?? []), line.slice(space + 1).trim()]);
-  }
-  return out;
 }
 
 /** sshd's match_pattern: `*` and `?` wildcards, the whole string, case-sensitive. */
@@ -158,8 +147,8 @@ const CHECKS: readonly Check[] = [
  * The message names the keyword and value as sshd printed them.
  */
 export function lockoutReason(candidate: string, live: string, login: LoginInUse, keyFilesPresent?: ReadonlySet<string>): string | null {
-  const c = lines(candidate);
-  const l = lines(live);
+  const c = printedValues(candidate);
+  const l = printedValues(live);
   const who = `fleet's own login as ${login.user} from ${login.clientAddr}`;
   for (const check of CHECKS) {
     const reason = check(c, login, who);

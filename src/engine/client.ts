@@ -6,11 +6,12 @@
  * a value, and one user's failure never undoes another's file or the proven sshd change.
  */
 import type { ClientFilePlan } from '../core/clientPlan.js';
+import { printedValues } from '../core/printedConfig.js';
 import { quote, stdinScript, stdinScriptReading, withHereDocument } from '../core/shell.js';
 import type { Transport } from '../transport/index.js';
 import { inSh } from './scripts.js';
 import { arg, has, parseMarkers, type Markers } from '../remote/markers.js';
-import { parseEffective } from '../remote/effective.js';
+import { sshKeyword } from '../core/sshclient/keywords.js';
 
 /** A host name no config names: `ssh -G` shows what every host gets. */
 const PROBE_HOST = 'fleet-keepalive-probe.invalid';
@@ -52,9 +53,26 @@ const refuseLinks = (file: ClientFilePlan): string => {
   return `if [ -L ${d} ] || [ -L ${f} ]; then echo "@@fleet:unsafe"; exit 0; fi`;
 };
 
-function check(file: ClientFilePlan, shown: Record<string, string>): string | null {
-  const wrong = Object.entries(file.promised).filter(([k, v]) => shown[k] !== v);
-  return wrong.length === 0 ? null : wrong.map(([k, v]) => `${k} is ${shown[k] ?? '(unset)'}, promised ${v}`).join('; ');
+/**
+ * What `ssh -G` shows against what the plan promised: exact values (keywords ssh prints one line
+ * per member, SetEnv and the accumulating ones, compared as all their lines), then members.
+ */
+export function check(file: Pick<ClientFilePlan, 'promised' | 'promisedMembers'>, shown: Record<string, string[]>): string | null {
+  const wrong: string[] = [];
+  for (const [k, v] of Object.entries(file.promised)) {
+    const lines = shown[k];
+    const value = lines === undefined ? undefined : k === 'setenv' ? lines.join(' ') : lines[0];
+    if (value !== v) wrong.push(`${k} is ${value ?? '(unset)'}, promised ${v}`);
+  }
+  for (const [k, m] of Object.entries(file.promisedMembers ?? {})) {
+    const lines = shown[k] ?? [];
+    const members = new Set(m.split === 'line' ? lines : lines.flatMap((l) => l.split(m.split === 'comma' ? ',' : ' ')));
+    const missing = m.present.filter((x) => !members.has(x));
+    const extra = m.absent.filter((x) => members.has(x));
+    if (missing.length > 0) wrong.push(`${k} lacks ${missing.join(', ')}`);
+    if (extra.length > 0) wrong.push(`${k} still has ${extra.join(', ')} (another file ssh reads, such as /etc/ssh/ssh_config, may add it)`);
+  }
+  return wrong.length === 0 ? null : wrong.join('; ');
 }
 
 /**
@@ -98,12 +116,15 @@ export async function writeClientFile(t: Transport, file: ClientFilePlan, runId:
     return { status: 'unknown', reason: `the write's answer was lost (${describeError(error)}); the file holds either its old or its new text` };
   }
   if (has(out, 'unsafe')) return { status: 'failed', reason: 'a symlink appeared in the path; nothing was written' };
-  if (has(out, 'rejected')) return { status: 'failed', reason: `ssh -G rejects the candidate: ${(out.sections.get('rejected') ?? '').replaceAll(tempOf(file, runId), file.path).trim()}; nothing was written` };
+  if (has(out, 'rejected')) {
+    const said = (out.sections.get('rejected') ?? '').replaceAll(tempOf(file, runId), file.path).trim();
+    return { status: 'failed', reason: `ssh -G rejects the candidate: ${said}${unknownKeywordHint(said)}; nothing was written` };
+  }
   const failed = arg(out, 'fail');
   if (failed === 'NO_SSH') return { status: 'failed', reason: 'no ssh client on the host to prove the value with ssh -G; nothing was written' };
   if (failed !== undefined || !has(out, 'ssh-G')) return { status: 'failed', reason: `${failed ?? 'write failed'}: ${(out.stderr || out.stdout).trim() || 'no output'}; nothing was written` };
   const written: ClientWrite = { file, backup };
-  const wrong = check(file, parseEffective(out.sections.get('ssh-G') ?? ''));
+  const wrong = check(file, Object.fromEntries(printedValues(out.sections.get('ssh-G') ?? '')));
   if (wrong === null) return { status: 'written', write: written };
   try {
     await restoreClientFile(t, written);
@@ -111,6 +132,16 @@ export async function writeClientFile(t: Transport, file: ClientFilePlan, runId:
     return { status: 'unknown', reason: `ssh -G disagrees with the plan (${wrong}), and restoring the file failed: ${describeError(error)}` };
   }
   return { status: 'failed', reason: `ssh -G disagrees with the plan (${wrong}); the file was restored` };
+}
+
+/**
+ * fleet does not read the host's ssh version (only sshd's), so a keyword that client is too old
+ * for is caught here, by ssh -G itself: name the releases that know it.
+ */
+export function unknownKeywordHint(said: string): string {
+  const word = /Bad configuration option: (\S+)/i.exec(said)?.[1];
+  const entry = word === undefined ? undefined : sshKeyword(word);
+  return entry === undefined ? '' : ` (${entry.name} is known to ssh from OpenSSH ${entry.versions}; this host's ssh client is older)`;
 }
 
 function describeError(error: unknown): string {

@@ -15,9 +15,10 @@
  */
 import { FleetError, InternalError } from '../core/errors.js';
 import { planClients, type ClientHostPlan } from '../core/clientPlan.js';
-import { planHost, type HostPlan } from '../core/hostPlan.js';
+import { planHost, type HostPlan, type MatchProof } from '../core/hostPlan.js';
 import { applyEdits, relocate } from '../core/sshd/index.js';
 import { lockoutReason, mayChangeLogin, parseConnection } from '../core/lockout.js';
+import { firstPrintedValues } from '../core/printedConfig.js';
 import { clientFactsScript, parseClientFacts } from '../facts/clients.js';
 import type { HostFacts } from '../facts/index.js';
 import { isNetworkFailure, type Transport } from '../transport/index.js';
@@ -27,9 +28,8 @@ import { planDrift, savedFiles } from '../core/savedPlan.js';
 import { clientProblem, plannedChanges, recordOutcome, settleAfterFailure } from './changes.js';
 import { writeClientFile } from './client.js';
 import { keepLease, lockedError, recoverStaleLock, releaseLock, staleness } from './lock.js';
-import { readApplyRoundTrip, readLockPeek, readLockTakeOutput, readRelease, readRestore, type ApplyRoundTrip, type CommitResult, type LockTake, type LoginGuardResult, type Release, type StageResult } from '../remote/results.js';
+import { readApplyRoundTrip, readLockPeek, readLockTakeOutput, readRelease, readRestore, type ApplyRoundTrip, type CommitResult, type LockTake, type LoginGuardResult, type MatchRuns, type Release, type StageResult } from '../remote/results.js';
 import * as S from './scripts.js';
-import { parseEffective } from '../remote/effective.js';
 import type { HostResult } from './types.js';
 
 /** A step failed; `rolledBack` says whether the files were restored. */
@@ -157,7 +157,7 @@ async function stageAndValidate(ctx: HostRunContext, t: Transport, result: HostR
   const stageRoot = `/tmp/fleet-stage-${ctx.runId}-${Math.random().toString(36).slice(2, 10)}`;
   const candidate = relocate(applyEdits(facts.tree, plan.files), stageRoot);
   const guard = mayChangeLogin(ctx.policy) ? { user: ctx.host.user, liveMain: facts.tree.main, approved } : undefined;
-  const out = await run(t, S.stageScript(facts.sshdBinary, stageRoot, candidate.main, candidate.files, plan.promised, then, lock, guard));
+  const out = await run(t, S.stageScript(S.sshdCommandOf(facts), stageRoot, candidate.main, candidate.files, plan.promised, then, lock, guard, plan.matchProofs));
   const trip = readApplyRoundTrip(out.stdout, out.stderr, lock !== '');
   // The lock comes first: a host someone else holds is reported as such, and nothing was staged.
   if (trip.kind === 'not-locked') return trip;
@@ -190,13 +190,30 @@ function judgeStage(stage: StageResult, plan: HostPlan, stageRoot: string, then:
       if (stage.kind === 'staged' && stage.effective === null) return stage.guard;
       const staged = stage.effective ?? {};
       const wrong = Object.entries(plan.promised).filter(([k, v]) => staged[k.toLowerCase()] !== v);
-      if (stage.kind === 'promise-broken' || (!then && wrong.length > 0)) {
-        const what = wrong.map(([k, v]) => `${k} would be ${staged[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ') || 'a promised value is missing';
+      const matchWrong = brokenMatchProofs(stage.matchRuns, plan.matchProofs, stageRoot);
+      if (stage.kind === 'promise-broken' || (!then && wrong.length + matchWrong.length > 0)) {
+        const what = [...wrong.map(([k, v]) => `${k} would be ${staged[k.toLowerCase()] ?? '(unset)'}, promised ${v}`), ...matchWrong].join('; ') || 'a promised value is missing';
         throw new StepFailure('VERIFY_FAILED', `sshd -T on the candidate disagrees with the plan (${what}); nothing was changed`);
       }
       return stage.kind === 'staged' ? stage.guard : { kind: 'not-run' };
     }
   }
+}
+
+/**
+ * The Match promises that a script's `sshd -T -C` runs break, as sentences; a run that failed
+ * says why. A proof the script did not reach (an earlier check failed) is not reported.
+ */
+function brokenMatchProofs(runs: MatchRuns, proofs: readonly MatchProof[], stageRoot = ''): string[] {
+  return proofs.flatMap((proof, i) => {
+    const run = runs.get(i);
+    if (run === undefined) return [];
+    if (run.kind === 'failed') return [`sshd -T -C ${proof.spec} fails for Match ${proof.criteria}: ${(stageRoot ? run.message.replaceAll(stageRoot, '') : run.message).trim() || 'no message'}`];
+    const got = run.effective;
+    return Object.entries(proof.promised)
+      .filter(([k, v]) => got[k.toLowerCase()] !== v)
+      .map(([k, v]) => `${k} is ${got[k.toLowerCase()] ?? '(unset)'} for a connection Match ${proof.criteria} selects (sshd -T -C ${proof.spec}), promised ${v}`);
+  });
 }
 
 /** The lock-out guard's verdict on what the stage script found (see `lockoutReason`). */
@@ -341,7 +358,7 @@ function takeOrThrow(lock: LockTake, result: HostResult, hold: LockHold): void {
  */
 async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, stamp: string, hold: LockHold): Promise<void> {
   const replacements = plan.writes.map((file) => ({ file, backup: file.before === null ? null : backupPathFor(file.path, stamp, facts.tree) }));
-  const commitAndReload = S.commitScript(facts.sshdBinary, facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised }, true);
+  const commitAndReload = S.commitScript(S.sshdCommandOf(facts), facts.tree.main, replacements, ctx.runId, { reload: facts.reload.command, promised: plan.promised, matchProofs: plan.matchProofs }, true);
   const then = [S.writeCandidatesScript(plan.writes, ctx.runId, facts.tree.main, true), commitAndReload].join('\n');
   let trip: ApplyRoundTrip;
   try {
@@ -388,9 +405,13 @@ async function proveCommit(ctx: HostRunContext, t: Transport, result: HostResult
   if (!provable) result.warnings.push(`sshd -T cannot print this config without a connection (${commit.unprovable}); the values rest on fleet's reading of the files and the fresh login`);
   result.effective = provable ? pick(after, Object.keys(plan.promised)) : plan.promised;
   const wrong = provable ? Object.entries(plan.promised).filter(([k, v]) => after[k.toLowerCase()] !== v) : [];
-  if (wrong.length > 0 || !reloaded) {
-    const what = wrong.map(([k, v]) => `${k} is ${after[k.toLowerCase()] ?? '(unset)'}, promised ${v}`).join('; ') || 'the host found a promised value missing';
+  const matchWrong = brokenMatchProofs(commit.matchRuns, plan.matchProofs);
+  if (wrong.length > 0 || matchWrong.length > 0 || !reloaded) {
+    const what = [...wrong.map(([k, v]) => `${k} is ${after[k.toLowerCase()] ?? '(unset)'}, promised ${v}`), ...matchWrong].join('; ') || 'the host found a promised value missing';
     await rollback(ctx, t, facts, result, hold, reloaded, `VERIFY_FAILED`, `sshd -T disagrees with the plan: ${what}${reloaded ? '' : '; sshd was not reloaded'}`);
+  }
+  for (const proof of plan.matchProofs) {
+    if (provable) result.explain.push(`Match ${proof.criteria}: ${Object.entries(proof.promised).map(([k, v]) => `${k} ${v}`).join(', ')}, proven by sshd -T -C ${proof.spec}`);
   }
   if (commit.reload !== null && commit.reload.rc !== '0') {
     await rollback(ctx, t, facts, result, hold, true, 'RELOAD_FAILED', `${facts.reload.command} exited ${commit.reload.rc}: ${commit.reload.output}`);
@@ -480,7 +501,7 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
   ctx.step('rollback');
   let out;
   try {
-    out = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner, stopCommit));
+    out = await run(t, S.restoreScript(S.sshdCommandOf(facts), facts.tree.main, ctx.lockOwner, stopCommit));
   } catch (error) {
     throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the lifeline failed during the restore (${describe(error).message}), the lock and its journal stay for the next run`);
   }
@@ -500,7 +521,7 @@ async function rollback(ctx: HostRunContext, t: Transport, facts: HostFacts, res
     // Copying back can fail for a passing reason (an I/O error, a file busy): once more, while
     // the lifeline stands, before the host is left to the next run.
     try {
-      out = await run(t, S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner));
+      out = await run(t, S.restoreScript(S.sshdCommandOf(facts), facts.tree.main, ctx.lockOwner));
     } catch (error) {
       throw new StepFailure('ROLLBACK_FAILED', `${code}: ${reason}; the restore failed, and the lifeline failed during a second one (${describe(error).message}), the lock and its journal stay for the next run`);
     }

@@ -71,7 +71,7 @@ export async function recoverStaleLock(ctx: LockContext, t: Transport, lock: Hel
     return { note: `found the lock of interrupted run ${lock.runId} (state ${lock.state || 'none'}; ${why}): nothing was half-done, lock removed`, reloaded: false };
   }
   const facts = await ctx.gatherFacts(t);
-  const restored = readRestore((await t.exec(S.inSh(S.restoreScript(facts.sshdBinary, facts.tree.main, ctx.lockOwner)), { privileged: true })).stdout);
+  const restored = readRestore((await t.exec(S.inSh(S.restoreScript(S.sshdCommandOf(facts), facts.tree.main, ctx.lockOwner)), { privileged: true })).stdout);
   if (restored.kind !== 'restored') {
     const said = restored.kind === 'invalid' || restored.kind === 'restore-failed' ? restored.said : '';
     throw new FleetError('ROLLBACK_FAILED', `interrupted run ${lock.runId} left files that could not be restored: ${said || 'no message'}; the lock stays`);

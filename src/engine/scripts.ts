@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { quote } from '../core/shell.js';
-import type { PlannedFile } from '../core/hostPlan.js';
+import type { MatchProof, PlannedFile } from '../core/hostPlan.js';
 import { LOGIN_KEYWORDS } from '../core/lockout.js';
 import { b64, call, script, withBase64 } from '../remote/compose.js';
 import { REMOTE } from '../remote/scripts.generated.js';
@@ -71,6 +71,43 @@ function promiseLines(promised: Readonly<Record<string, string>>): string[] {
   return Object.entries(promised).map(([k, v]) => `${k.toLowerCase()} ${v}`);
 }
 
+/** The Match proofs as promise.sh reads them: each one's `-C` spec, its count of promised lines, those lines. */
+function matchProofLines(proofs: readonly MatchProof[]): string[] {
+  return proofs.flatMap((proof) => {
+    const lines = promiseLines(proof.promised);
+    return [proof.spec, String(lines.length), ...lines];
+  });
+}
+
+/**
+ * How a script runs sshd for a proof: the binary, and the `-o` options the running daemon was
+ * started with. sshd's command line comes before its files, so a proof without them would show
+ * values the daemon does not run (RHEL 8 passes its crypto policy that way).
+ */
+export interface SshdCommand {
+  binary: string;
+  /** `Keyword=value`, each passed as `-o` */
+  options: readonly string[];
+}
+
+export function sshdCommandOf(facts: { sshdBinary: string; daemon?: { options: Readonly<Record<string, string>> } | null }): SshdCommand {
+  return { binary: facts.sshdBinary, options: Object.entries(facts.daemon?.options ?? {}).map(([k, v]) => `${k}=${v}`) };
+}
+
+/** sshd.sh's inputs: a bare path runs sshd without options. */
+function sshdInputs(c: string | SshdCommand): { sshd: string; sshd_options: readonly string[] } {
+  return typeof c === 'string' ? { sshd: c, sshd_options: [] } : { sshd: c.binary, sshd_options: c.options };
+}
+
+/**
+ * A file's content as stage.sh and candidates.sh take it: the last argument of the call,
+ * written by the printf builtin (no process on the host); only a text holding a NUL, which no
+ * shell string can, goes through base64 on stdin.
+ */
+function withContent(fn: string, args: readonly string[], text: string): string {
+  return text.includes('\0') ? withBase64(call(fn, ...args), text) : call(fn, ...args, text);
+}
+
 function dirOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
@@ -83,16 +120,17 @@ function dirOf(path: string): string {
  * lock-out guard lets it; with `lock` (a `lockScript`) the lock is taken first, and given back
  * on every exit until `then` begins.
  */
-export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, promised: Readonly<Record<string, string>>, then = '', lock = '', guard?: LoginGuard): string {
+export function stageScript(sshdBinary: string | SshdCommand, stageRoot: string, stagedMain: string, staged: ReadonlyMap<string, string>, promised: Readonly<Record<string, string>>, then = '', lock = '', guard?: LoginGuard, matchProofs: readonly MatchProof[] = []): string {
   const dirs = new Set<string>();
   for (const path of staged.keys()) {
     for (let d = dirOf(path); d.length > stageRoot.length && d.startsWith(`${stageRoot}/`); d = dirOf(d)) dirs.add(d);
   }
   const values = {
-    sshd: sshdBinary,
+    ...sshdInputs(sshdBinary),
     stage_dirs: [stageRoot, ...[...dirs].sort((a, b) => a.length - b.length)],
     stage_main: stagedMain,
     promised: promiseLines(promised),
+    match_proofs: matchProofLines(matchProofs),
     with_lock: lock !== '',
     guard: guard !== undefined,
     guard_user: guard?.user ?? '',
@@ -100,8 +138,8 @@ export function stageScript(sshdBinary: string, stageRoot: string, stagedMain: s
     guard_approved: guard?.approved ?? '',
     login_keywords: `^(${LOGIN_KEYWORDS.join('|')}) `,
   };
-  const files = [...staged].map(([path, text]) => withBase64(call('stage_file', path), text));
-  return script(values, REMOTE.promise, REMOTE.stage, lock, 'stage_begin', ...files, 'stage_prove', then);
+  const files = [...staged].map(([path, text]) => withContent('stage_file', [path], text));
+  return script(values, REMOTE.sshd, REMOTE.promise, REMOTE.stage, lock, 'stage_begin', ...files, 'stage_prove', then);
 }
 
 /** What the lock-out guard needs to know on the host (see stage.sh's `login_guard`). */
@@ -129,7 +167,7 @@ export function writeCandidatesScript(files: readonly PlannedFile[], runId: stri
   const temps = files.map((f) => tempPathFor(f.path, runId));
   const writes = files.map((f, i) => {
     const temp = temps[i] as string;
-    return withBase64(call('write_candidate', f.path, f.before !== null ? f.path : main, temp, b64(temp)), f.after);
+    return withContent('write_candidate', [f.path, f.before !== null ? f.path : main, temp, b64(temp)], f.after);
   });
   return script({ lock_dir: LOCK_DIR, candidate_temps: temps, candidates_locked: locked }, REMOTE.candidates, ...writes, 'candidates_written');
 }
@@ -145,6 +183,8 @@ export interface ReloadAfterCommit {
   reload: string;
   /** keyword → value as `sshd -T` prints it */
   promised: Readonly<Record<string, string>>;
+  /** the Match settings, each checked with `sshd -T -C` before the reload */
+  matchProofs?: readonly MatchProof[];
 }
 
 /**
@@ -153,7 +193,7 @@ export interface ReloadAfterCommit {
  * `locked`: the lock was taken in this round trip (`lockScript`); a failure before the first
  * rename gives it back at once.
  */
-export function commitScript(sshdBinary: string, main: string, replacements: readonly Replacement[], runId: string, then?: ReloadAfterCommit, locked = false): string {
+export function commitScript(sshdBinary: string | SshdCommand, main: string, replacements: readonly Replacement[], runId: string, then?: ReloadAfterCommit, locked = false): string {
   const records = replacements.flatMap(({ file, backup }) => [
     file.path,
     tempPathFor(file.path, runId),
@@ -161,17 +201,22 @@ export function commitScript(sshdBinary: string, main: string, replacements: rea
     file.before === null ? '-' : sha256(file.before),
     `${b64(file.path)} ${backup === null ? '-' : b64(backup)}`,
   ]);
+  // Only what a recovery reads is flushed before the first rename: the lock, its journal, each
+  // backup and its folder.
+  const durable = [LOCK_DIR, `${LOCK_DIR}/journal`, ...replacements.flatMap((r) => (r.backup ? [r.backup, dirOf(r.backup)] : []))];
   const values = {
-    sshd: sshdBinary,
+    ...sshdInputs(sshdBinary),
     main,
     lock_dir: LOCK_DIR,
     replacements: records,
+    durable: [...new Set(durable)],
     promised: promiseLines(then?.promised ?? {}),
+    match_proofs: matchProofLines(then?.matchProofs ?? []),
     reload_after: then !== undefined,
     reload: then?.reload ?? '',
     commit_locked: locked,
   };
-  return script(values, REMOTE.journal, REMOTE.promise, REMOTE.commit);
+  return script(values, REMOTE.journal, REMOTE.sshd, REMOTE.promise, REMOTE.commit);
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -180,9 +225,9 @@ const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8
  * Puts a host back after this run's own failure, over the lifeline, as `owner` (restore.sh).
  * `stopCommit`: the commit's round trip gave no answer, so the commit script is stopped first.
  */
-export function restoreScript(sshdBinary: string, main: string, owner: string, stopCommit = false): string {
-  const values = { sshd: sshdBinary, main, lock_dir: LOCK_DIR, owner, stop_commit: stopCommit, run_stage: stopCommit ? stagePrefix(owner.split(' ')[0] ?? '') : '' };
-  return script(values, REMOTE.lock, REMOTE.journal, REMOTE.restore);
+export function restoreScript(sshdBinary: string | SshdCommand, main: string, owner: string, stopCommit = false): string {
+  const values = { ...sshdInputs(sshdBinary), main, lock_dir: LOCK_DIR, owner, stop_commit: stopCommit, run_stage: stopCommit ? stagePrefix(owner.split(' ')[0] ?? '') : '' };
+  return script(values, REMOTE.sshd, REMOTE.lock, REMOTE.journal, REMOTE.restore);
 }
 
 /**

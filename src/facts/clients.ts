@@ -11,43 +11,13 @@
  * prints to, so its whole output comes back as one base64 block that is parsed for that user
  * only: nothing a user prints can speak for another user, the system files or the probe's end.
  */
+import { SYSTEM_DROP_IN, SYSTEM_SSH_CONFIG, type FileState, type SystemClientFacts, type UserClientFacts } from '../core/clientFacts.js';
 import { parseMarkers } from '../remote/markers.js';
 import { script } from '../remote/compose.js';
 import { REMOTE } from '../remote/scripts.generated.js';
 
-export interface FileState {
-  uid: number;
-  gid: number;
-  mode: number;
-  text: string;
-}
-
-/** What a user's ~/.ssh looks like. `unsafe` carries the reason fleet refuses to touch it. */
-export type UserClientFacts =
-  | { user: string; exists: false }
-  | {
-      user: string;
-      exists: true;
-      uid: number;
-      gid: number;
-      home: string;
-      sshDir: 'absent' | 'dir';
-      config: FileState | null;
-      unsafe: string | null;
-    };
-
-export interface SystemClientFacts {
-  /** /etc/ssh/ssh_config, null when absent */
-  main: FileState | null;
-  /** the drop-in fleet owns, null when absent */
-  dropIn: FileState | null;
-  dropInDirExists: boolean;
-  /** Why the system files cannot be edited (one is not UTF-8); absent when they can. */
-  unsafe?: string | null;
-}
-
-export const SYSTEM_SSH_CONFIG = '/etc/ssh/ssh_config';
-export const SYSTEM_DROP_IN = '/etc/ssh/ssh_config.d/50-fleet-keepalive.conf';
+export { SYSTEM_DROP_IN, SYSTEM_SSH_CONFIG };
+export type { FileState, SystemClientFacts, UserClientFacts };
 
 /**
  * A user's ~/.ssh/config larger than this is refused: its text is held in memory, diffed and

@@ -6,16 +6,9 @@
  * (`sshd: /usr/sbin/sshd -D -o … [listener] 0 of 10-100 startups`), whose words are the argv
  * joined by spaces. Pure: the probe brings the bytes.
  */
+import type { DaemonArgs } from '../core/hostFacts.js';
 
-/** The command line's effect on the config. */
-export interface DaemonArgs {
-  /** lowercased keyword → value, from `-o Keyword=value`, `-oKeyword=value` or `-o "Keyword value"`. */
-  options: Record<string, string>;
-  /** `-f FILE`, when given. */
-  configFile: string | null;
-  /** The command line as read, for messages. */
-  text: string;
-}
+export type { DaemonArgs };
 
 /** The argv words of a listener's /proc/<pid>/cmdline bytes. */
 export function daemonWords(cmdline: Buffer): string[] {

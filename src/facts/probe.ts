@@ -1,9 +1,10 @@
 /**
  * Reads the facts probe's frames into plain data. Pure: tested on recorded probe output.
  */
+import { firstPrintedValues } from '../core/printedConfig.js';
 import { parseFrames } from './frames.js';
 import { parseUnitStates, type ReloadProbes } from './reload.js';
-import { parseConfigError, parseSshdT, parseSshdVersion } from './sshd-output.js';
+import { parseConfigError, parseSshdVersion } from './sshd-output.js';
 
 /** One file as the probe read it: its exact bytes. */
 export interface ProbedFile {
@@ -71,7 +72,7 @@ export function readProbe(output: string): ProbeReport {
         report.sshdVersion = parseSshdVersion(text());
         break;
       case 'T':
-        report.effective = a0 === '0' ? parseSshdT(text()) : null;
+        report.effective = a0 === '0' ? firstPrintedValues(text()) : null;
         break;
       case 't':
         // The probe runs -t only when -T failed; -t accepting means the config is valid and

@@ -18,15 +18,10 @@
  * 6. otherwise the signal method anyway; it fails visibly at reload time (RELOAD_FAILED)
  *    instead of fleet guessing a process to signal.
  */
+import type { ReloadMethod } from '../core/hostFacts.js';
 import { command, quote } from '../core/shell.js';
 
-/**
- * How the apply engine reloads sshd: an exact shell command line, and where it came from.
- * `restart`: the service manager's restart, the last resort of a rollback whose reload did not
- * bring logins back (systemd, OpenRC and SysV keep running sessions on a restart of sshd); none
- * for a signal or an inventory command, where fleet cannot know how sshd was started.
- */
-export type ReloadMethod = { kind: 'systemd' | 'openrc' | 'sysv' | 'signal' | 'custom'; command: string; restart?: string };
+export type { ReloadMethod };
 
 /** A systemd unit as `systemctl show -p Id -p LoadState -p ActiveState` describes it. */
 export interface UnitState {

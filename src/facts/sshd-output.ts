@@ -1,24 +1,8 @@
 /**
- * Parsers of sshd's own output: `sshd -T`, `sshd -t` errors and `sshd -V`.
- * Each is tested on recorded real output (test/fixtures/facts/).
+ * Parsers of sshd's own output: `sshd -t` errors and `sshd -V` (`sshd -T` is core's
+ * printedConfig.ts, shared with the apply engine's proofs). Each is tested on recorded real
+ * output (test/fixtures/facts/).
  */
-
-/**
- * `sshd -T` → lowercased keyword → value. Multi-valued keywords (hostkey, listenaddress,
- * acceptenv, …) keep their FIRST line, matching "sshd takes the first value" elsewhere in
- * fleet. Lines that are not `keyword value` (warnings that leaked into stdout) are skipped.
- */
-export function parseSshdT(text: string): Record<string, string> {
-  const effective: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    const m = /^([a-z0-9]+) (.*)$/i.exec(line) ?? /^([a-z0-9]+)$/i.exec(line);
-    if (!m || m[1] === undefined) continue;
-    const keyword = m[1].toLowerCase();
-    if (!(keyword in effective)) effective[keyword] = m[2] ?? '';
-  }
-  return effective;
-}
 
 /**
  * The useful part of `sshd -t`'s complaint: its non-empty lines, without the generic

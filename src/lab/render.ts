@@ -3,6 +3,7 @@
  * `sshd -T` output. No I/O here, so all of it is unit-tested without a host.
  */
 import { stringify } from 'yaml';
+import { printedValues } from '../core/printedConfig.js';
 
 /** What the inventory needs to know of a host. */
 export interface InventoryHost {
@@ -41,14 +42,5 @@ export function knownHostsLine(address: string, port: number, publicKey: string)
  * in printed order, so a single-valued keyword reads as a plain string.
  */
 export function parseSshdT(output: string): Record<string, string> {
-  const config: Record<string, string> = {};
-  for (const raw of output.split('\n')) {
-    const line = raw.trim();
-    if (!line) continue;
-    const space = line.search(/\s/);
-    const keyword = (space < 0 ? line : line.slice(0, space)).toLowerCase();
-    const value = space < 0 ? '' : line.slice(space + 1).trim();
-    config[keyword] = keyword in config ? `${config[keyword]}\n${value}` : value;
-  }
-  return config;
+  return Object.fromEntries([...printedValues(output)].map(([keyword, values]) => [keyword, values.join('\n')]));
 }

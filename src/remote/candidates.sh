@@ -8,7 +8,7 @@
 #
 # Inputs: lock_dir, candidate_temps (every candidate's path, one a line), candidates_locked (1:
 # this script's run holds the lock and gives it back when nothing was written; lock.sh).
-# fleet calls: write_candidate TARGET FROM TEMP TEMP_BASE64 <<base64 (each file), then
+# fleet calls: write_candidate TARGET FROM TEMP TEMP_BASE64 TEXT (each file), then
 # candidates_written.
 
 umask 077
@@ -27,8 +27,10 @@ candidates_fail() {
 }
 
 # $1 the target, $2 the file whose owner and mode the candidate takes (the target, or the main
-# config for a new file), $3 the candidate, $4 its path in base64; stdin its content in base64.
-# `cp -p` gives owner and mode in one process, before the content: `>` then keeps them.
+# config for a new file), $3 the candidate, $4 its path in base64, $5 its content (or, for a
+# text holding a NUL, which no shell string can, none: stdin's base64). `cp -p` gives owner and
+# mode in one process, before the content: `>` then keeps them, and the printf builtin writes
+# it without a process.
 write_candidate() {
   # Apply always holds the lock here; without one (a bare script) there is nothing to record into.
   [ ! -d "$lock_dir" ] || echo "$4" >> "$lock_dir/temps"
@@ -36,7 +38,7 @@ write_candidate() {
   # `mkdir -p` only when the folder is missing: the common case then costs no fork.
   { [ -d "${dir:-/}" ] || mkdir -p "${dir:-/}"; } || candidates_fail
   cp -p "$2" "$3" || candidates_fail
-  base64 -d > "$3" || candidates_fail
+  if [ $# -ge 5 ]; then printf '%s' "$5" > "$3"; else base64 -d > "$3"; fi || candidates_fail
 }
 
 candidates_written() {

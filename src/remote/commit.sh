@@ -13,11 +13,13 @@
 # `journal` while no live file has changed, and `committed` from just before the first rename:
 # a recovery restores only a `committed` host.
 #
-# Inputs: sshd, main, lock_dir, replacements (five lines a file: target, candidate, backup or
-# `-` for a new file, the sha256 of the bytes the plan read or `-` for a new file, its journal
-# line), promised (`keyword value` lines), reload_after (1: reload), reload (the command),
-# commit_locked (1: the lock was taken in this round trip, and a failure before the first
-# rename gives it back at once). Needs journal.sh, promise.sh and lock.sh.
+# Inputs: sshd and sshd_options (sshd.sh), main, lock_dir, replacements (five lines a file:
+# target, candidate, backup or `-` for a new file, the sha256 of the bytes the plan read or `-`
+# for a new file, its journal line), durable (the files and folders a recovery reads: the lock,
+# its journal, each backup and its folder), promised (`keyword value` lines), match_proofs
+# (promise.sh), reload_after (1: reload), reload (the command), commit_locked (1: the lock was
+# taken in this round trip, and a failure before the first rename gives it back at once). Needs
+# journal.sh, sshd.sh, promise.sh and lock.sh.
 
 umask 077
 nl='
@@ -83,8 +85,13 @@ rename() {
 : > "$lock_dir/journal" || commit_fail BACKUP_FAILED
 echo journal > "$lock_dir/state"
 each_replacement back_up
-# Flush the journal and backups before any live file changes: a crash from here on is recoverable.
-sync 2>/dev/null
+# Flush the journal and backups before any live file changes: a crash from here on is
+# recoverable. Only what a recovery reads is flushed (fsync of each file and of the folders that
+# name them), not every dirty page of the host; a `sync` that takes no files flushes all of it.
+IFS=$nl; set -f
+# shellcheck disable=SC2086 # one path a line
+sync -- $durable 2>/dev/null || sync 2>/dev/null
+unset IFS; set +f
 each_replacement compare
 if [ -n "$changed_since" ]; then echo @@fleet:conflict; printf '%s' "$changed_since"; commit_fail CONFLICT; fi
 echo committed > "$lock_dir/state"
@@ -96,11 +103,12 @@ each_replacement rename
 # (OpenSSH 9.2 dies on `Match LocalPort`): reported, not a failure. The promise is checked by
 # the host before it reloads: each `keyword value` line present.
 ok=1
-if T=$("$sshd" -T -f "$main" 2>/dev/null </dev/null); then
+if T=$(sshd_run -T -f "$main" 2>/dev/null </dev/null); then
   echo @@fleet:sshd-T; printf '%s\n' "$T"
-  promise_kept "$T" || ok=0
+  promise_kept "$T" "$promised" || ok=0
+  match_proofs_hold sshd-C "$main"
 else
-  out=$("$sshd" -t -f "$main" 2>&1 </dev/null) || { echo @@fleet:sshd-t; printf '%s\n' "$out"; commit_fail VERIFY_FAILED; }
+  out=$(sshd_run -t -f "$main" 2>&1 </dev/null) || { echo @@fleet:sshd-t; printf '%s\n' "$out"; commit_fail VERIFY_FAILED; }
   echo @@fleet:sshd-T-failed
 fi
 echo @@fleet:committed

@@ -10,7 +10,8 @@
 # restored and proven with `sshd -t` (`restored`); none or `journal` → no live file had changed:
 # this run's backups and candidates are dropped and the lock given back (`untouched`).
 #
-# Inputs: sshd, main, lock_dir, owner, stop_commit, run_stage. Needs lock.sh and journal.sh.
+# Inputs: sshd and sshd_options (sshd.sh), main, lock_dir, owner, stop_commit, run_stage.
+# Needs sshd.sh, lock.sh and journal.sh.
 
 lock_owner
 [ "$o" = "$owner" ] || { echo @@fleet:not-ours; exit 0; }
@@ -30,5 +31,5 @@ case $s in
 esac
 restore || { echo @@fleet:restore-failed; exit 0; }
 echo restored > "$lock_dir/state"
-out=$("$sshd" -t -f "$main" 2>&1) || { echo @@fleet:restored-invalid; printf '%s\n' "$out"; exit 0; }
+out=$(sshd_run -t -f "$main" 2>&1) || { echo @@fleet:restored-invalid; printf '%s\n' "$out"; exit 0; }
 echo @@fleet:restored

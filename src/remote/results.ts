@@ -3,7 +3,7 @@
  * engine decides over, instead of marker names looked up where they are used. The readers are
  * pure and take the script's stdout (and stderr, for a message when a script said nothing).
  */
-import { parseEffective } from './effective.js';
+import { firstPrintedValues } from '../core/printedConfig.js';
 import { arg, has, parseMarkers, type Markers } from './markers.js';
 
 /** What a held lock says about itself (lease.sh's `lock_report`). */
@@ -80,6 +80,23 @@ export type LoginGuardResult =
       keyFiles: Set<string> | undefined;
     };
 
+/** What one Match proof's `sshd -T -C` gave (promise.sh's `match_proofs_hold`). */
+export type MatchRun = { kind: 'printed'; effective: Record<string, string> } | { kind: 'failed'; message: string };
+/** Match proof index → its run; a proof the script did not reach (an earlier check failed) is absent. */
+export type MatchRuns = ReadonlyMap<number, MatchRun>;
+
+function readMatchRuns(m: Markers, label: string): MatchRuns {
+  const runs = new Map<number, MatchRun>();
+  const pattern = new RegExp(`^${label}-(failed-)?(\\d+)$`);
+  for (const { name } of m.seen) {
+    const hit = pattern.exec(name);
+    if (hit === null) continue;
+    const text = m.sections.get(name) ?? '';
+    runs.set(Number(hit[2]), hit[1] ? { kind: 'failed', message: text } : { kind: 'printed', effective: firstPrintedValues(text) });
+  }
+  return runs;
+}
+
 /** stage.sh: what sshd said about the staged candidate. */
 export type StageResult =
   /** The stage folder could not be made or written. */
@@ -87,9 +104,9 @@ export type StageResult =
   /** `sshd -t` rejects the candidate. */
   | { kind: 'rejected'; message: string }
   /** sshd accepts it, but its `sshd -T` lacks a promised `keyword value` line (the host's own check). */
-  | { kind: 'promise-broken'; effective: Record<string, string> }
+  | { kind: 'promise-broken'; effective: Record<string, string>; matchRuns: MatchRuns }
   /** sshd accepts it; `effective` is its `sshd -T` (null when -T cannot print it without a connection). */
-  | { kind: 'staged'; effective: Record<string, string> | null; guard: LoginGuardResult };
+  | { kind: 'staged'; effective: Record<string, string> | null; matchRuns: MatchRuns; guard: LoginGuardResult };
 
 function readGuard(m: Markers): LoginGuardResult {
   if (has(m, 'guard-unknown')) return { kind: 'unknown' };
@@ -107,10 +124,11 @@ function readGuard(m: Markers): LoginGuardResult {
 function readStage(m: Markers, stdout: string, stderr: string): StageResult {
   if (has(m, 'stage-failed') || !has(m, 'rc')) return { kind: 'not-staged', said: (stderr || stdout).trim() || 'no output' };
   if (arg(m, 'rc') !== '0') return { kind: 'rejected', message: m.sections.get('staged-t') ?? '' };
-  if (has(m, 'staged-T-failed')) return { kind: 'staged', effective: null, guard: readGuard(m) };
-  const effective = parseEffective(m.sections.get('staged-T') ?? '');
-  if (has(m, 'staged-promise-broken')) return { kind: 'promise-broken', effective };
-  return { kind: 'staged', effective, guard: readGuard(m) };
+  if (has(m, 'staged-T-failed')) return { kind: 'staged', effective: null, matchRuns: new Map(), guard: readGuard(m) };
+  const effective = firstPrintedValues(m.sections.get('staged-T') ?? '');
+  const matchRuns = readMatchRuns(m, 'staged-C');
+  if (has(m, 'staged-promise-broken')) return { kind: 'promise-broken', effective, matchRuns };
+  return { kind: 'staged', effective, matchRuns, guard: readGuard(m) };
 }
 
 /** commit.sh (with candidates.sh before it): what became of the live files. */
@@ -123,10 +141,11 @@ export type CommitResult =
   | { kind: 'failed'; code: string; restored: boolean; untouched: boolean; said: string }
   /**
    * The files are live and sshd accepts them. `effective`: the live `sshd -T` (null when -T
-   * cannot print it; `unprovable` then holds what it said). `reload`: the reload's exit status
-   * and output, null when the host did not reload (a promised value missing).
+   * cannot print it; `unprovable` then holds what it said), `matchRuns` the Match proofs'.
+   * `reload`: the reload's exit status and output, null when the host did not reload (a
+   * promised value missing).
    */
-  | { kind: 'committed'; effective: Record<string, string> | null; unprovable: string; reload: { rc: string; output: string } | null };
+  | { kind: 'committed'; effective: Record<string, string> | null; unprovable: string; matchRuns: MatchRuns; reload: { rc: string; output: string } | null };
 
 function readCommit(m: Markers, stdout: string, stderr: string): CommitResult {
   if (!has(m, 'written')) return { kind: 'not-written', said: (stderr || stdout.slice(stdout.lastIndexOf('@@fleet:'))).trim() };
@@ -139,8 +158,9 @@ function readCommit(m: Markers, stdout: string, stderr: string): CommitResult {
   const rc = arg(m, 'reloaded');
   return {
     kind: 'committed',
-    effective: provable ? parseEffective(m.sections.get('sshd-T') ?? '') : null,
+    effective: provable ? firstPrintedValues(m.sections.get('sshd-T') ?? '') : null,
     unprovable: provable ? '' : (m.sections.get('sshd-T') ?? '').trim(),
+    matchRuns: readMatchRuns(m, 'sshd-C'),
     reload: rc === undefined ? null : { rc, output: (m.sections.get('reload-output') ?? '').trim() },
   };
 }

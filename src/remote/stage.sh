@@ -8,12 +8,12 @@
 # the stage in the same script (apply's write, commit and reload) runs only when sshd accepts
 # the candidate, shows every promised value and the lock-out guard lets it.
 #
-# Inputs: sshd, stage_dirs (the stage folder first, then every folder under it, one a line),
+# Inputs: sshd and sshd_options (sshd.sh), stage_dirs (the stage folder first, then every folder under it, one a line),
 # stage_main, promised (`keyword value` lines as `sshd -T` prints them), with_lock (1: take the
 # lock first, lock.sh), guard (1: run the lock-out guard), guard_user, guard_live_main,
 # guard_approved (login lines fleet judged safe, '' for none), login_keywords (an ERE of the
-# login keywords' lines). Needs promise.sh. fleet calls: stage_begin, stage_file PATH <<base64
-# (each file), stage_prove; with the lock, lock-take.sh runs before stage_begin.
+# login keywords' lines), match_proofs (promise.sh). Needs sshd.sh and promise.sh. fleet
+# calls: stage_begin, stage_file PATH TEXT (each file), stage_prove; with the lock, lock-take.sh runs before stage_begin.
 
 umask 077
 nl='
@@ -38,19 +38,21 @@ stage_begin() {
   [ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null
 }
 
-# Writes stdin's base64 to $1: one fork.
+# Writes $2 to $1 with the printf builtin: the file costs the host no process. Without $2 (a
+# text holding a NUL, which no shell string can), stdin's base64.
 stage_file() {
-  base64 -d > "$1" || { echo @@fleet:stage-failed; exit 0; }
+  if [ $# -ge 2 ]; then printf '%s' "$2" > "$1"; else base64 -d > "$1"; fi || { echo @@fleet:stage-failed; exit 0; }
 }
 
 stage_prove() {
   ok=0
-  if T=$("$sshd" -T -f "$stage_main" 2>/dev/null </dev/null); then
+  if T=$(sshd_run -T -f "$stage_main" 2>/dev/null </dev/null); then
     ok=1; echo @@fleet:staged-T; printf '%s\n' "$T"; echo "@@fleet:rc 0"
-    promise_kept "$T" || ok=0
+    promise_kept "$T" "$promised" || ok=0
+    match_proofs_hold staged-C "$stage_main"
     [ $ok = 1 ] || echo @@fleet:staged-promise-broken
   else
-    out=$("$sshd" -t -f "$stage_main" 2>&1 </dev/null); rc=$?
+    out=$(sshd_run -t -f "$stage_main" 2>&1 </dev/null); rc=$?
     echo @@fleet:staged-t; printf '%s\n' "$out"; echo "@@fleet:rc $rc"
     if [ $rc = 0 ]; then ok=1; echo @@fleet:staged-T-failed; fi
   fi
@@ -83,8 +85,8 @@ login_guard() {
   if [ -n "$4" ]; then
     echo "@@fleet:login $conn"; echo @@fleet:groups; id -Gn "$guard_user" 2>/dev/null
     spec="user=$guard_user,host=$1,addr=$1,laddr=$3,lport=$4"
-    if C=$("$sshd" -T -C "$spec" -f "$stage_main" 2>&1 </dev/null); then G=$(printf '%s\n' "$C" | grep -E "$login_keywords"); else G="unreadable: $C"; fi
-    GL=$("$sshd" -T -C "$spec" -f "$guard_live_main" 2>/dev/null </dev/null | grep -E "$login_keywords")
+    if C=$(sshd_run -T -C "$spec" -f "$stage_main" 2>&1 </dev/null); then G=$(printf '%s\n' "$C" | grep -E "$login_keywords"); else G="unreadable: $C"; fi
+    GL=$(sshd_run -T -C "$spec" -f "$guard_live_main" 2>/dev/null </dev/null | grep -E "$login_keywords")
     echo @@fleet:guard-candidate; printf '%s\n' "$G"; echo @@fleet:guard-live; printf '%s\n' "$GL"
     if [ "$G" != "$GL" ] && [ "$G" != "$guard_approved" ]; then
       ok=0; echo @@fleet:guard-held

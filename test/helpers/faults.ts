@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
+import { firstPrintedValues } from '../../src/core/printedConfig.js';
 import type { Lab, LabHost } from '../../src/lab/index.js';
 
 /** An Ansible inventory of `hosts`, logging in as root with the lab's key; `extra` adds (or overrides) vars per host. */
@@ -85,12 +86,7 @@ export async function health(lab: Lab, h: LabHost): Promise<HostHealth> {
       sections.set(current, []);
     } else if (line !== '') sections.get(current)?.push(line);
   }
-  const effective: Record<string, string> = {};
-  for (const line of sections.get('T') ?? []) {
-    const i = line.indexOf(' ');
-    const k = line.slice(0, i);
-    if (i > 0 && !(k in effective)) effective[k] = line.slice(i + 1);
-  }
+  const effective = firstPrintedValues((sections.get('T') ?? []).join('\n'));
   return {
     valid: rc === '0',
     sshdTError: (sections.get('rc') ?? []).join('\n'),

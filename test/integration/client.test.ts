@@ -6,6 +6,7 @@
 import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstPrintedValues } from '../../src/core/printedConfig.js';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import type { HostResult } from '../../src/engine/types.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
@@ -33,7 +34,7 @@ function policy(name: string, hosts: readonly LabHost[], client: string, hostVar
 async function sshG(h: LabHost, user: string): Promise<Record<string, string>> {
   const res = await lab.exec(h, `su -s /bin/sh ${user} -c 'ssh -G some.host.example'`);
   expect(res.code, res.stderr).toBe(0);
-  return Object.fromEntries(res.stdout.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+  return firstPrintedValues(res.stdout);
 }
 
 const run = (p: string, command = 'apply') => fleet([command, p, '--known-hosts', lab.knownHosts, '--format', 'json', '--no-progress']);

@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printedValues } from '../../src/core/printedConfig.js';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
 import { configSnapshot, inventoryFor, runFlags } from '../helpers/faults.js';
@@ -37,14 +38,7 @@ const POLICY = `sshd:
 async function printed(h: LabHost): Promise<Map<string, string[]>> {
   const t = await lab.exec(h, '/usr/sbin/sshd -T');
   expect(t.code, t.stderr).toBe(0);
-  const lines = new Map<string, string[]>();
-  for (const line of t.stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    if (space <= 0) continue;
-    const k = line.slice(0, space);
-    lines.set(k, [...(lines.get(k) ?? []), line.slice(space + 1)]);
-  }
-  return lines;
+  return printedValues(t.stdout);
 }
 
 function writePolicy(name: string, body: string): string {
@@ -163,6 +157,10 @@ describe.sequential('any global keyword on real sshd hosts', () => {
     const matched = writePolicy('match', `${POLICY}sshd_match:\n  - match: User backup\n    set: { ClientAliveInterval: 15m, PermitTTY: no, MaxSessions: 2 }\n`);
     const run = await fleet(['apply', matched, ...runFlags(lab)]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    // The engine's own proof: sshd -T -C for a connection the block selects, on every host.
+    for (const r of jsonReport(run).hosts) {
+      expect(r.explain.join('\n'), r.name).toMatch(/^Match User backup: ClientAliveInterval 900, PermitTTY no, MaxSessions 2, proven by sshd -T -C user=backup,host=fleet-proof\.invalid,addr=192\.0\.2\.1$/m);
+    }
     const connection = async (h: LabHost, user: string): Promise<Record<string, string>> => {
       const t = await lab.exec(h, `/usr/sbin/sshd -T -C user=${user},host=client.example,addr=127.0.0.9`);
       expect(t.code, t.stderr).toBe(0);
@@ -179,5 +177,40 @@ describe.sequential('any global keyword on real sshd hosts', () => {
     const again = jsonReport(await fleet(['apply', matched, ...runFlags(lab)]));
     expect(again.hosts.map((r) => r.status)).toEqual(lab.hosts.map(() => 'unchanged'));
     for (const h of lab.hosts) expect(configSnapshot(h)).toEqual(files.get(h.name));
+  });
+
+  it('a Match value that an earlier overlapping block shadows fails the proof: VERIFY_FAILED on plan and apply, the files restored, no reload', async () => {
+    const h = lab.hosts[2]!;
+    const main = join(h.etcSsh, 'sshd_config');
+    // Before the block the earlier test added (sshd reads blocks in order): it selects backup too.
+    const text = readFileSync(main, 'utf8');
+    const at = text.search(/^Match User backup$/m);
+    const overlap = 'Match User backup,deploy\n    MaxSessions 5\n';
+    writeFileSync(main, at === -1 ? `${text}\n${overlap}` : `${text.slice(0, at)}${overlap}${text.slice(at)}`);
+    const before = configSnapshot(h);
+    const reloads = (): number => readFileSync(h.logFile, 'utf8').split('\n').filter((l) => /SIGHUP/.test(l)).length;
+    const reloaded = reloads();
+    const shadowed = writePolicy('shadowed', `sshd_match:\n  - match: User backup\n    set: { MaxSessions: 3 }\n`);
+    for (const command of ['plan', 'apply']) {
+      const report = jsonReport(await fleet([command, shadowed, '--limit', h.name, ...runFlags(lab)]));
+      const r = report.hosts[0]!;
+      expect(r.status, `${command}: ${JSON.stringify(r)}`).toBe('failed');
+      expect(r.error?.code).toBe('VERIFY_FAILED');
+      expect(r.error?.message).toContain('MaxSessions is 5 for a connection Match User backup selects (sshd -T -C user=backup,host=fleet-proof.invalid,addr=192.0.2.1), promised 3');
+      expect(r.warnings.join('\n')).toMatch(/earlier|overlap/i);
+      expect(configSnapshot(h)).toEqual(before);
+    }
+    expect(reloads()).toBe(reloaded);
+    expect(await lab.isAccepting(h)).toBe(true);
+  });
+
+  it('a Match block fleet cannot synthesise a connection for (Group) is planned and applied with a warning that says so', async () => {
+    const h = lab.hosts[3]!;
+    const grouped = writePolicy('grouped', `sshd_match:\n  - match: Group fleetops\n    set: { PermitTTY: no }\n`);
+    const report = jsonReport(await fleet(['apply', grouped, '--limit', h.name, ...runFlags(lab)]));
+    const r = report.hosts[0]!;
+    expect(r.status, JSON.stringify(r)).toBe('changed');
+    expect(r.warnings.join('\n')).toContain('Match Group fleetops: Match Group needs a real member of the group on each host, which fleet cannot choose, so sshd -T -C cannot prove the values set there');
+    expect(readFileSync(join(h.etcSsh, 'sshd_config'), 'utf8')).toMatch(/^Match Group fleetops\n\s+PermitTTY no$/m);
   });
 });

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { firstPrintedValues } from '../../src/core/printedConfig.js';
 import { planSshClient, SSH_CLIENT_DEFAULTS } from '../../src/core/sshclient/index.js';
 import type { DesiredDirectives, EffectiveEntry } from '../../src/core/sshd/index.js';
 import { generatedClientConfig, PROBE_HOST } from '../unit/sshclient/generate.js';
@@ -42,12 +43,7 @@ async function sshG(text: string | null, host: string): Promise<Map<string, stri
     await writeFile(file, text, { mode: 0o600 });
   }
   const { stdout } = await limit(() => run(SSH, ['-G', '-F', file, host]));
-  const values = new Map<string, string>();
-  for (const line of stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    if (space > 0) values.set(line.slice(0, space), line.slice(space + 1));
-  }
-  return values;
+  return new Map(Object.entries(firstPrintedValues(stdout)));
 }
 
 function modelled(entries: Record<string, EffectiveEntry>, keyword: string): string | undefined {

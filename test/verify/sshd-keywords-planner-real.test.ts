@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { printedValues } from '../../src/core/printedConfig.js';
 import { applyEdits, knownBy, normalizeValue, planSshd, relocate, type ConfigTree } from '../../src/core/sshd/index.js';
 import { generatedTree } from '../unit/sshd/generate.js';
 import { desiredOf, exact, members, single, VERSION } from '../unit/sshd/keyword-policies.js';
@@ -64,11 +65,7 @@ test(`random policies on generated trees: sshd -t accepts the result and sshd -T
       const check = await limit(() => run(SSHD, ['-t', '-f', main]).then(() => '', (e: { stderr?: string }) => e.stderr ?? 'failed'));
       expect(check, `sshd -t: ${context}`).toBe('');
       const { stdout } = await limit(() => run(SSHD, ['-T', '-f', main]));
-      const lines = new Map<string, string[]>();
-      for (const line of stdout.split('\n')) {
-        const space = line.indexOf(' ');
-        if (space > 0) lines.set(line.slice(0, space), [...(lines.get(line.slice(0, space)) ?? []), line.slice(space + 1)]);
-      }
+      const lines = printedValues(stdout);
       for (const [keyword, value] of Object.entries(wanted)) {
         expect(lines.get(keyword.toLowerCase())?.[0], `${keyword}: ${context}`).toBe(normalizeValue(keyword, value, VERSION));
       }

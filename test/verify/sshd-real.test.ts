@@ -23,6 +23,7 @@ import {
   type DesiredDirectives,
   type EffectiveEntry,
 } from '../../src/core/sshd/index.js';
+import { firstPrintedValues } from '../../src/core/printedConfig.js';
 import { corpusNames, loadCorpusTree, treeFromFiles } from '../unit/sshd/fixture-tree.js';
 import { generatedTree } from '../unit/sshd/generate.js';
 
@@ -78,12 +79,7 @@ async function sshd(args: string[]): Promise<{ code: number; stdout: string; std
 async function effectiveFromSshd(main: string, context: string): Promise<Map<string, string>> {
   const result = await sshd(['-T', '-f', main]);
   expect(result.code, `sshd -T failed for ${context}: ${result.stderr}`).toBe(0);
-  const values = new Map<string, string>();
-  for (const line of result.stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    if (space > 0) values.set(line.slice(0, space), line.slice(space + 1));
-  }
-  return values;
+  return new Map(Object.entries(firstPrintedValues(result.stdout)));
 }
 
 function modelled(entries: Record<string, EffectiveEntry>, keyword: string): string | undefined {

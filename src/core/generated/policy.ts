@@ -14,7 +14,7 @@ export type Count = number;
  */
 export type YesNo = boolean | ("yes" | "no" | "Yes" | "No" | "YES" | "NO");
 /**
- * A value for an sshd_config keyword: a word, number or yes/no; a list; or the members of an accumulating keyword to add or remove. Its type is the keyword table's.
+ * A value for an sshd_config or ssh_config keyword: a word, number or yes/no; a list; or the members of an accumulating keyword to add or remove. Its type is the keyword table's.
  */
 export type SshdValue =
   | string
@@ -35,7 +35,7 @@ export type SshdWords = [string | number, ...(string | number)[]];
 export type UserName = string;
 
 /**
- * What fleet should make true on a set of hosts: sshd_config keywords in the global scope, the ssh client's keepalive directives, and how to roll the change out. sshd values are checked against fleet's keyword table (src/core/sshd/keywords.ts): the schema gives their shape, the table their type.
+ * What fleet should make true on a set of hosts: sshd_config keywords in the global scope, ssh_config keywords for users' or the system's ssh client, and how to roll the change out. Values are checked against fleet's keyword tables (src/core/sshd/keywords.ts, src/core/sshclient/keywords.ts): the schema gives their shape, the tables their type.
  */
 export interface PolicyDocument {
   /**
@@ -72,7 +72,7 @@ export interface SshdMatchBlock {
   };
 }
 /**
- * ssh client directives, written to the ~/.ssh/config of `users` on every host, or to a system-wide drop-in.
+ * ssh_config keywords, made effective for every host (the Host * scope) in the ~/.ssh/config of `users` on every host, or in a system-wide drop-in: any keyword of fleet's client keyword table (docs/ssh-keywords.md), with a value of its type. A list keyword takes the whole list; an accumulating one (IdentityFile, SendEnv, LocalForward, ...) also takes { present: [...], absent: [...] }.
  */
 export interface ClientDirectives {
   /**
@@ -88,6 +88,7 @@ export interface ClientDirectives {
   ServerAliveInterval?: Time;
   ServerAliveCountMax?: Count;
   TCPKeepAlive?: YesNo;
+  [k: string]: SshdValue | [UserName, ...UserName[]] | boolean | Time | Count | YesNo | undefined;
 }
 export interface Rollout {
   /**
@@ -109,7 +110,7 @@ export const policySchema: Record<string, unknown> = {
   "$schema": "http://json-schema.org/draft-07/schema#",
   "$id": "https://github.com/fleet/fleet/schemas/policy.schema.json",
   "title": "PolicyDocument",
-  "description": "What fleet should make true on a set of hosts: sshd_config keywords in the global scope, the ssh client's keepalive directives, and how to roll the change out. sshd values are checked against fleet's keyword table (src/core/sshd/keywords.ts): the schema gives their shape, the table their type.",
+  "description": "What fleet should make true on a set of hosts: sshd_config keywords in the global scope, ssh_config keywords for users' or the system's ssh client, and how to roll the change out. Values are checked against fleet's keyword tables (src/core/sshd/keywords.ts, src/core/sshclient/keywords.ts): the schema gives their shape, the tables their type.",
   "type": "object",
   "x-key-kind": "policy key",
   "additionalProperties": false,
@@ -185,10 +186,12 @@ export const policySchema: Record<string, unknown> = {
     },
     "client": {
       "title": "ClientDirectives",
-      "description": "ssh client directives, written to the ~/.ssh/config of `users` on every host, or to a system-wide drop-in.",
+      "description": "ssh_config keywords, made effective for every host (the Host * scope) in the ~/.ssh/config of `users` on every host, or in a system-wide drop-in: any keyword of fleet's client keyword table (docs/ssh-keywords.md), with a value of its type. A list keyword takes the whole list; an accumulating one (IdentityFile, SendEnv, LocalForward, ...) also takes { present: [...], absent: [...] }.",
       "type": "object",
       "x-key-kind": "client key",
-      "additionalProperties": false,
+      "additionalProperties": {
+        "$ref": "#/definitions/sshdValue"
+      },
       "properties": {
         "users": {
           "type": "array",
@@ -297,7 +300,7 @@ export const policySchema: Record<string, unknown> = {
       "x-expect": "must be yes or no"
     },
     "sshdValue": {
-      "description": "A value for an sshd_config keyword: a word, number or yes/no; a list; or the members of an accumulating keyword to add or remove. Its type is the keyword table's.",
+      "description": "A value for an sshd_config or ssh_config keyword: a word, number or yes/no; a list; or the members of an accumulating keyword to add or remove. Its type is the keyword table's.",
       "anyOf": [
         {
           "type": "string",

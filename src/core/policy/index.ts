@@ -1,7 +1,8 @@
 /**
  * A fleet policy (schemas/policy.schema.json): which hosts, which sshd_config keywords (any
- * keyword of the keyword table, checked in ./sshd.ts), which ssh client keepalive directives,
- * and how to roll the change out.
+ * keyword of the keyword table, checked in ./sshd.ts), which ssh_config keywords for users' or
+ * the system's ssh client (any keyword of the client table, checked in ./client.ts), and how to
+ * roll the change out.
  *
  * Decisions, so the rest of fleet can rely on them:
  * - Directive keys are matched without regard to case, as sshd and ssh read keywords, but a
@@ -23,12 +24,13 @@ import { HostPatternError, parseHostPattern } from '../inventory/pattern.js';
 import { diagnosticAt, formatPath, loadYaml, positionOf, schemaDiagnostics } from '../yamlSource.js';
 import type { YamlSource } from '../yamlSource.js';
 import { canonicalKeyword } from '../sshd/keywords.js';
+import { canonicalClientKeyword } from '../sshclient/keywords.js';
+import { checkClientKeys, checkClientSection, CLIENT_POLICY_KEYS } from './client.js';
 import { checkSshdKeys, checkSshdSection, type SshdMembers } from './sshd.js';
-import { parseOpenSshTime } from './time.js';
 
 export type { SshdMembers } from './sshd.js';
 
-export { MAX_TIME_SECONDS, formatDuration, parseOpenSshTime } from './time.js';
+export { MAX_TIME_SECONDS, formatDuration, parseOpenSshTime } from '../time.js';
 
 /** Batch size for reloads: a host count, or a share of the selected hosts. */
 export type Serial = { kind: 'count'; n: number } | { kind: 'percent'; pct: number };
@@ -47,13 +49,13 @@ export interface Policy {
   sshdMembers?: Record<string, SshdMembers>;
   /** Keywords inside Match blocks, each block named by its criteria as written after `Match`. */
   sshdMatch?: { criteria: string; set: Record<string, string> }[];
-  /** ssh client directives, for `users`' ~/.ssh/config or, with `system`, a system drop-in. */
-  client?: { users: string[]; system: boolean; directives: Record<string, string> };
+  /**
+   * ssh_config keywords for `users`' ~/.ssh/config or, with `system`, a system drop-in: canonical
+   * keyword → value as written, and accumulating keywords given as members to add or remove.
+   */
+  client?: { users: string[]; system: boolean; directives: Record<string, string>; members?: Record<string, SshdMembers> };
   rollout: { forks: number; serial: Serial; maxFailPercent: number };
 }
-
-/** ssh client directives a policy may set, canonical spelling. */
-export const CLIENT_DIRECTIVES = ['ServerAliveInterval', 'ServerAliveCountMax', 'TCPKeepAlive'] as const;
 
 /**
  * Defaults for `rollout`, when the policy leaves a key out: Ansible's, all hosts in one batch
@@ -88,6 +90,12 @@ export function parsePolicy(text: string, file: string): { policy: Policy; warni
     const unrefused = (block: object, pointer: string): Record<string, unknown> =>
       Object.fromEntries(Object.entries(block).filter(([key]) => !refused(`${pointer}/${key}`) && canonicalKeyword(key) !== undefined));
     if (typeof sshdBlock === 'object' && sshdBlock !== null && !Array.isArray(sshdBlock)) checkSshdSection(source, unrefused(sshdBlock, '/sshd'), keys);
+    const clientBlock = (document as { client?: unknown }).client;
+    checkClientKeys(source, clientBlock, keys);
+    if (typeof clientBlock === 'object' && clientBlock !== null && !Array.isArray(clientBlock)) {
+      const keywords = Object.fromEntries(Object.entries(clientBlock).filter(([key]) => !refused(`/client/${key}`) && canonicalClientKeyword(key) !== undefined));
+      checkClientSection(source, keywords, keys);
+    }
     const matchBlocks = (document as { sshd_match?: unknown }).sshd_match;
     if (Array.isArray(matchBlocks)) {
       matchBlocks.forEach((b: unknown, i) => {
@@ -114,13 +122,15 @@ function canonicalDirectives(source: YamlSource, value: Record<string, unknown>,
   const out: Record<string, unknown> = { ...value };
   // sshd keywords (and their aliases) are spelled as the keyword table spells them.
   const sshdName = (key: string): string => canonicalKeyword(key) ?? key;
-  const clientName = (key: string): string => CLIENT_DIRECTIVES.find((c) => c.toLowerCase() === key.toLowerCase()) ?? key;
+  // users and system are fleet's own keys; everything else in client: is an ssh_config keyword.
+  const clientName = (key: string): string => ((CLIENT_POLICY_KEYS as readonly string[]).includes(key) ? key : (canonicalClientKeyword(key) ?? key));
   for (const [section, canonical] of [['sshd', sshdName], ['client', clientName]] as const) {
     const block = value[section];
     if (typeof block !== 'object' || block === null || Array.isArray(block)) continue;
     const renamed: Record<string, unknown> = {};
     for (const [key, entry] of Object.entries(block)) {
-      const name = canonical(key);
+      // `user: [root]` is left as written: a misspelt `users:`, reported as such in ./client.ts.
+      const name = section === 'client' && Array.isArray(entry) && key !== 'User' && canonical(key) === 'User' ? key : canonical(key);
       const here = [section, key];
       if (name in renamed) {
         diagnostics.push(diagnosticAt(source, here, 'key', `${formatPath(here)} sets ${name} a second time`));
@@ -149,10 +159,11 @@ function buildPolicy(source: YamlSource, document: PolicyDocument, diagnostics: 
   const sshd = checked.values;
   let client: Policy['client'];
   if (document.client) {
-    const { users, system = false, ...rest } = document.client;
-    const clientDirectives = directives(source, 'client', rest, diagnostics);
-    if (Object.keys(clientDirectives).length === 0) {
-      diagnostics.push(diagnosticAt(source, ['client'], 'key', `client sets no directive (${CLIENT_DIRECTIVES.join(', ')})`));
+    const { users, system = false } = document.client;
+    const checkedClient = checkClientSection(source, { ...document.client }, diagnostics);
+    // Only when no keyword was given at all: a refused one already has its own message.
+    if (Object.keys(document.client).every((key) => (CLIENT_POLICY_KEYS as readonly string[]).includes(key))) {
+      diagnostics.push(diagnosticAt(source, ['client'], 'key', 'client sets no ssh_config keyword (ServerAliveInterval, Compression, SendEnv, … see docs/ssh-keywords.md)'));
     }
     if (!system && users === undefined) {
       diagnostics.push(diagnosticAt(source, ['client'], 'key', 'client needs users: [...] (whose ~/.ssh/config to edit), or system: true'));
@@ -160,7 +171,8 @@ function buildPolicy(source: YamlSource, document: PolicyDocument, diagnostics: 
     if (system && users !== undefined) {
       diagnostics.push(diagnosticAt(source, ['client', 'users'], 'key', 'client.users is ignored when client.system is true', 'warning'));
     }
-    client = { users: system ? [] : (users ?? []), system, directives: clientDirectives };
+    client = { users: system ? [] : ((users as string[] | undefined) ?? []), system, directives: checkedClient.values };
+    if (Object.keys(checkedClient.members).length > 0) client.members = checkedClient.members;
   }
   if (document.sshd === undefined && document.client === undefined && document.sshd_match === undefined) {
     diagnostics.push({ file: source.file, line: 0, col: 0, message: 'sets nothing: give sshd: or client: directives', severity: 'error' });
@@ -191,23 +203,6 @@ function buildPolicy(source: YamlSource, document: PolicyDocument, diagnostics: 
   if (document.inventory !== undefined) policy.inventory = path.resolve(path.dirname(file), document.inventory);
   if (client) policy.client = client;
   return policy;
-}
-
-/** Schema-valid directive values → the text written to the config file. */
-function directives(source: YamlSource, section: string, values: Record<string, unknown>, diagnostics: Diagnostic[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(values)) {
-    if (typeof value === 'boolean') out[name] = value ? 'yes' : 'no';
-    else if (typeof value === 'number') out[name] = String(value);
-    else if (name.endsWith('Interval')) {
-      const seconds = parseOpenSshTime(String(value));
-      if (seconds === undefined) {
-        const here = [section, name];
-        diagnostics.push(diagnosticAt(source, here, 'value', `${formatPath(here)} is ${String(value)}, above sshd's limit of 2147483647 seconds`));
-      } else out[name] = String(seconds);
-    } else out[name] = String(value).toLowerCase();
-  }
-  return out;
 }
 
 /** Where a policy key sits in the text, for diagnostics found after parsing (a pattern selecting nothing). */

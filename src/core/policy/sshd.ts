@@ -5,8 +5,9 @@
  * the allowed words or the range in the message, positioned at the key or value.
  */
 import type { Diagnostic } from '../errors.js';
-import { allowedInMatch, canonicalKeyword, OPENSSH_RELEASES, opensshVersion, settableSshdKeywords, sshdKeyword, type SshdKeyword, type ValueType } from '../sshd/keywords.js';
-import { convtime, strtonum } from '../sshd/printed.js';
+import { allowedInMatch, canonicalKeyword, OPENSSH_RELEASES, opensshVersion, settableSshdKeywords, sshdKeyword, type Combine, type SshdKeyword, type ValueType } from '../sshd/keywords.js';
+import { strtonum } from '../sshd/printed.js';
+import { convtime, isPlainTime } from '../time.js';
 import { diagnosticAt, didYouMean, formatPath, type YamlSource } from '../yamlSource.js';
 
 /** Members an accumulating keyword must have, or must not have, on every line. */
@@ -28,7 +29,7 @@ const INT_MAX = 2147483647;
 const RELEASES = `OpenSSH ${OPENSSH_RELEASES[0]} to ${OPENSSH_RELEASES[OPENSSH_RELEASES.length - 1]}`;
 
 // One argument of a config line: sshd would split on blanks, read quotes, and `#` starts a comment.
-const ARGUMENT = /^[^\s"'#\\]+$/;
+export const ARGUMENT = /^[^\s"'#\\]+$/;
 // An algorithm name (cipher, MAC, KEX, key type, signature).
 const ALGORITHM = /^[A-Za-z0-9][A-Za-z0-9@._-]*$/;
 
@@ -77,7 +78,7 @@ export function checkSshdSection(source: YamlSource, block: Record<string, unkno
       section.members[entry.name] = { present: words('present'), absent: words('absent') };
       continue;
     }
-    const text = valueText(entry, annotation.type, value, here, fail);
+    const text = valueText(annotation.type, annotation.combine, value, here, fail);
     if (text !== undefined) section.values[entry.name] = text;
   }
   return section;
@@ -117,8 +118,11 @@ function accumulating(): string[] {
   return settableSshdKeywords().filter((k) => k.annotation?.combine === 'accumulate').map((k) => k.name);
 }
 
-/** The text written to sshd_config for a value of `type`, or undefined after a diagnostic. */
-function valueText(entry: SshdKeyword, type: ValueType, value: unknown, here: (string | number)[], fail: (message: string, at?: (string | number)[]) => undefined): string | undefined {
+/**
+ * The text written to the config file for a value of `type`, or undefined after a diagnostic.
+ * Shared by sshd_config and ssh_config (./client.ts): both tables use the same value types.
+ */
+export function valueText(type: ValueType, combine: Combine, value: unknown, here: (string | number)[], fail: (message: string, at?: (string | number)[]) => undefined): string | undefined {
   const isList = type.kind === 'list' || type.kind === 'algorithms';
   if (Array.isArray(value) && !isList) {
     fail(`takes one value, not a list`);
@@ -145,7 +149,7 @@ function valueText(entry: SshdKeyword, type: ValueType, value: unknown, here: (s
     case 'time': {
       const literal = type.words?.find((w) => w === scalar.toLowerCase());
       if (literal !== undefined) return literal;
-      if (!/^\d+(?:[smhdw]\d+)*[smhdw]?$/i.test(scalar)) return fail(TIME_EXPECT + (type.words ? ` or ${type.words.join(', ')}` : ''));
+      if (!isPlainTime(scalar)) return fail(TIME_EXPECT + (type.words ? ` or ${type.words.join(', ')}` : ''));
       const seconds = convtime(scalar);
       if (seconds === null) return fail(`is ${scalar}, above sshd's limit of ${INT_MAX} seconds`);
       return String(seconds);
@@ -170,7 +174,7 @@ function valueText(entry: SshdKeyword, type: ValueType, value: unknown, here: (s
       const words = Array.isArray(value) ? value.map(String) : scalar.split(/[ \t]+/).filter((w) => w !== '');
       const bad = words.findIndex((w) => !ARGUMENT.test(w));
       if (bad !== -1) return fail('must be a list of words (no blanks, quotes, backslashes or #)', Array.isArray(value) ? [...here, bad] : here);
-      if (entry.annotation?.combine === 'accumulate' && new Set(words).size !== words.length) return fail('lists a member twice');
+      if (combine === 'accumulate' && new Set(words).size !== words.length) return fail('lists a member twice');
       return words.join(' ');
     }
   }

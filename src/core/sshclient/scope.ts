@@ -6,8 +6,7 @@
  */
 import type { SshdDocument } from '../sshd/document.js';
 import type { EffectiveEntry } from '../sshd/types.js';
-import { normalizeValue } from '../sshd/keywords.js';
-import { canonicalClientKeyword } from './keywords.js';
+import { canonicalClientKeyword, clientCombine, normalizeClientValue } from './keywords.js';
 
 /** The block a line sits in. */
 export interface ClientBlock {
@@ -75,24 +74,39 @@ export function clientOccurrencesOf(scan: ClientScan, keyword: string): ClientOc
   return scan.occurrences.filter((o) => o.keyword.toLowerCase() === wanted);
 }
 
+/** One occurrence's value as `ssh -G` prints it. */
+export function occurrenceValue(keyword: string, o: ClientOccurrence, home?: string): string {
+  return normalizeClientValue(keyword, o.args.join(' '), home);
+}
+
 /**
- * What an arbitrary host gets: the first occurrence in a universal block. Host-specific
- * occurrences before it win for their hosts and are reported as overrides (criteria: the
- * block header); universal ones after it are shadowed.
+ * What an arbitrary host gets: the first occurrence in a universal block (for an accumulating
+ * keyword, every universal occurrence, joined by `, `). Host-specific occurrences before it win
+ * for their hosts and are reported as overrides (criteria: the block header); universal ones
+ * after it are shadowed.
  */
-export function clientEffective(scan: ClientScan, keyword: string, path: string): EffectiveEntry {
+export function clientEffective(scan: ClientScan, keyword: string, path: string, home?: string): EffectiveEntry {
   const mine = clientOccurrencesOf(scan, keyword);
+  const origin = (o: ClientOccurrence) => ({ path, line: o.lineIndex + 1 });
+  const override = (o: ClientOccurrence) => ({ origin: origin(o), value: occurrenceValue(keyword, o, home), criteria: o.block.header });
+  if (clientCombine(keyword) === 'accumulate') {
+    const universal = mine.filter((o) => o.block.universal);
+    return {
+      keyword,
+      value: universal.length === 0 ? null : universal.map((o) => occurrenceValue(keyword, o, home)).join(', '),
+      origin: universal[0] === undefined ? null : origin(universal[0]),
+      shadowed: [],
+      matchOverrides: mine.filter((o) => !o.block.universal).map(override),
+    };
+  }
   const winnerIndex = mine.findIndex((o) => o.block.universal);
   const winner = mine[winnerIndex];
-  const origin = (o: ClientOccurrence) => ({ path, line: o.lineIndex + 1 });
   const deciding = winner === undefined ? mine : mine.slice(0, winnerIndex);
   return {
     keyword,
-    value: winner === undefined ? null : normalizeValue(keyword, winner.args[0] as string),
+    value: winner === undefined ? null : occurrenceValue(keyword, winner, home),
     origin: winner === undefined ? null : origin(winner),
     shadowed: mine.filter((o, i) => i > winnerIndex && winner !== undefined && o.block.universal).map(origin),
-    matchOverrides: deciding
-      .filter((o) => !o.block.universal)
-      .map((o) => ({ origin: origin(o), value: normalizeValue(keyword, o.args[0] as string), criteria: o.block.header })),
+    matchOverrides: deciding.filter((o) => !o.block.universal).map(override),
   };
 }

@@ -12,7 +12,7 @@
 import { isIP } from 'node:net';
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
-import { parseOpenSshTime } from '../policy/time.js';
+import { parseOpenSshTime } from '../time.js';
 import { ExpansionError, percentExpand, tildeExpand } from './expand.js';
 import { formatHop, parseProxyJump } from './jump.js';
 import { matchHostname, matchPattern, matchPatternList } from './match.js';

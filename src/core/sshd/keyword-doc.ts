@@ -6,7 +6,7 @@
 import type { KeywordAnnotation, Printed, ValueType } from './keyword-types.js';
 import { OPENSSH_RELEASES, sshdKeywords, type SshdKeyword } from './keywords.js';
 
-function typeText(type: ValueType): string {
+export function typeText(type: ValueType): string {
   switch (type.kind) {
     case 'flag':
       return 'yes / no';
@@ -29,6 +29,9 @@ function typeText(type: ValueType): string {
   }
 }
 
+/** How repeated lines combine, for the references' tables. */
+export const combineText = (combine: KeywordAnnotation['combine']): string => COMBINE[combine];
+
 const COMBINE: Readonly<Record<KeywordAnnotation['combine'], string>> = {
   first: 'first value wins',
   accumulate: 'lines accumulate (exact list or present/absent)',
@@ -37,7 +40,7 @@ const COMBINE: Readonly<Record<KeywordAnnotation['combine'], string>> = {
   structure: '—',
 };
 
-function printedText(printed: Printed): string {
+export function printedText(printed: Printed): string {
   if (typeof printed === 'string') return { 'as-is': 'as written', lower: 'lower case', upper: 'upper case', seconds: 'seconds', integer: 'integer' }[printed];
   if ('words' in printed) {
     const changed = Object.entries(printed.words).filter(([from, to]) => from !== to);
@@ -60,7 +63,7 @@ function scopeText(k: SshdKeyword): string {
   return k.scope === 'match' ? 'global, Match' : 'global only';
 }
 
-function row(cells: readonly string[]): string {
+export function row(cells: readonly string[]): string {
   return `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
 }
 

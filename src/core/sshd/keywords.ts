@@ -133,7 +133,8 @@ export const SSHD_DEFAULTS: Readonly<Record<string, string>> = Object.fromEntrie
 const CLIENT_TIME_KEYWORDS = new Set(['serveraliveinterval', 'connecttimeout', 'forwardx11timeout']);
 const CLIENT_INTEGER_KEYWORDS = new Set(['serveralivecountmax', 'connectionattempts', 'numberofpasswordprompts']);
 
-export { convtime, strtonum } from './printed.js';
+export { convtime } from '../time.js';
+export { strtonum } from './printed.js';
 
 /**
  * A value as sshd -T / ssh -G would print it, so values can be compared: times become

@@ -2,39 +2,10 @@
  * How `sshd -T` prints a value, from the keyword table's `printed` annotation: the one form
  * every proof compares (the planner's promise, drift, the staged and live checks).
  */
+import { C_SPACE, convtime } from '../time.js';
 import type { KeywordAnnotation } from './keyword-types.js';
 
-const TIME_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 const INT_MAX = 2147483647;
-
-/**
- * What C's isspace() skips at the start of a number (strtol, strtonum). sshd splits a line on
- * spaces and tabs only, so a form feed or vertical tab can still lead a value: `\f05` is 5.
- */
-const C_SPACE = '[ \\t\\n\\v\\f\\r]*';
-
-/** misc.c convtime(): `1h30m` → 5400; null where sshd would reject the value. Each part is read with strtol(). */
-export function convtime(text: string): number | null {
-  if (text === '') return null;
-  let total = 0;
-  const parts = new RegExp(`^${C_SPACE}([+-]?)(\\d+)([sSmMhHdDwW]?)`);
-  let rest = text;
-  while (rest !== '') {
-    const m = parts.exec(rest);
-    if (m === null) return null;
-    const number = Number(m[2]);
-    // strtol() takes a sign; convtime() refuses what comes out negative.
-    if (m[1] === '-' && number !== 0) return null;
-    const multiplier = m[3] === '' ? 1 : (TIME_UNITS[(m[3] as string).toLowerCase()] as number);
-    const amount = number * multiplier;
-    total += amount;
-    if (amount > INT_MAX || total > INT_MAX) return null;
-    // A bare number must be last: convtime() stops at the end of the string after it.
-    if (m[3] === '' && m[0].length !== rest.length) return null;
-    rest = rest.slice(m[0].length);
-  }
-  return total;
-}
 
 /** strtonum(value, 0, INT_MAX): leading isspace() and a sign, as strtoll() reads them; null if sshd refuses it. */
 export function strtonum(text: string): number | null {

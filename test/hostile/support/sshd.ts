@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
+import { firstPrintedValues } from '../../../src/core/printedConfig.js';
 import { relocate, type ConfigTree } from '../../../src/core/sshd/index.js';
 
 export const SSHD = '/usr/sbin/sshd';
@@ -30,11 +31,7 @@ export function judge(binary: string, args: string[]): Promise<Verdict> {
     () =>
       new Promise<Verdict>((resolve) => {
         execFile(binary, args, { maxBuffer: 1 << 20, timeout: 20_000 }, (error, stdout, stderr) => {
-          const values = new Map<string, string>();
-          for (const line of stdout.split('\n')) {
-            const space = line.indexOf(' ');
-            if (space > 0 && !values.has(line.slice(0, space))) values.set(line.slice(0, space), line.slice(space + 1));
-          }
+          const values = new Map(Object.entries(firstPrintedValues(stdout)));
           resolve({ accepted: error === null, values, stderr: String(stderr) });
         });
       }),

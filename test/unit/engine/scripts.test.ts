@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchSizes } from '../../../src/engine/runner.js';
-import { finishScript, parseMarkers, stageScript, tempPathFor, writeCandidatesScript, inSh } from '../../../src/engine/scripts.js';
+import { commitScript, finishScript, parseMarkers, sshdCommandOf, stageScript, tempPathFor, writeCandidatesScript, inSh } from '../../../src/engine/scripts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-scripts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -195,5 +195,33 @@ describe('stageScript: the lock-out guard holds what follows when the login sett
     const out = run(sshd, '', { PATH: process.env.PATH });
     expect(parseMarkers(out).seen.map((s) => s.name)).toContain('guard-unknown');
     expect(out).toContain('THEN-RAN');
+  });
+});
+
+describe("proofs run sshd with the running daemon's -o options", () => {
+  it('every sshd the stage and the commit start (-T, -T -C for Match) gets them, quoted, host text and all', () => {
+    const stage = join(dir, 'stage-o');
+    const log = join(dir, 'sshd-argv.log');
+    const fake = join(dir, 'fake-sshd-o');
+    // Records each run's argv, one line per run, then prints a config that keeps every promise.
+    writeFileSync(fake, `#!/bin/sh\nprintf '%s|' "$@" >> '${log}'; echo >> '${log}'\necho 'maxsessions 3'\n`, { mode: 0o755 });
+    const facts = { sshdBinary: fake, daemon: { options: { listenaddress: '127.0.1.5', banner: "/x'y $(touch pwned)" } } };
+    const command = sshdCommandOf(facts);
+    const proofs = [{ criteria: 'User backup', spec: 'user=backup,host=h,addr=192.0.2.1', promised: { MaxSessions: '3' } }];
+    sh(stageScript(command, stage, `${stage}/sshd_config`, new Map([[`${stage}/sshd_config`, 'MaxSessions 3\n']]), { MaxSessions: '3' }, '', '', undefined, proofs));
+    const runs = readFileSync(log, 'utf8').trim().split('\n');
+    // the staged -T and -T -C
+    expect(runs).toHaveLength(2);
+    for (const argv of runs) expect(argv).toContain("-o|listenaddress=127.0.1.5|-o|banner=/x'y $(touch pwned)|");
+    expect(runs[1]).toContain('-C|user=backup,host=h,addr=192.0.2.1|');
+    expect(() => statSync(join(dir, 'pwned'))).toThrow();
+    // The commit needs the host's lock folder to run (test/unit/remote/shells.test.ts runs it
+    // against a fake with the lock moved): it starts every sshd (-T, -T -C, and -t for the
+    // reason) through sshd.sh's sshd_run, as the stage does, from one quoted binary and option list.
+    const file = { path: join(dir, 'live-o'), before: 'MaxSessions 2\n', after: 'MaxSessions 3\n', diff: '' };
+    const commit = commitScript(command, file.path, [{ file, backup: null }], 'runo', { reload: 'true', promised: { MaxSessions: '3' }, matchProofs: proofs });
+    expect(commit.split(fake).length - 1).toBe(1);
+    expect(commit).toContain(`\nsshd_options='listenaddress=127.0.1.5\nbanner=/x'\\''y $(touch pwned)'\n`);
+    expect(commit.match(/sshd_run -[TtC]/g)).toHaveLength(3);
   });
 });

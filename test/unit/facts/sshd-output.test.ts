@@ -1,37 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configErrorLocation, parseConfigError, parseSshdT, parseSshdVersion } from '../../../src/facts/sshd-output.js';
+import { configErrorLocation, parseConfigError, parseSshdVersion } from '../../../src/facts/sshd-output.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/facts/${name}`, import.meta.url), 'utf8');
-
-describe('parseSshdT on recorded Debian 12 output', () => {
-  const effective = parseSshdT(fixture('sshd-T-debian12.txt'));
-
-  it('reads single-valued keywords', () => {
-    expect(effective['clientaliveinterval']).toBe('0');
-    expect(effective['clientalivecountmax']).toBe('3');
-    expect(effective['tcpkeepalive']).toBe('yes');
-    expect(effective['pidfile']).toBe('/run/sshd.pid');
-    expect(effective['usepam']).toBe('yes');
-  });
-
-  it('keeps the first line of multi-valued keywords and whole values with spaces', () => {
-    expect(effective['listenaddress']).toBe('[::]:22');
-    expect(effective['hostkey']).toBe('/etc/ssh/ssh_host_rsa_key');
-    expect(effective['acceptenv']).toBe('LANG');
-    expect(effective['subsystem']).toBe('sftp /usr/lib/openssh/sftp-server');
-  });
-
-  it('has one entry per distinct keyword of the output', () => {
-    const keywords = new Set(fixture('sshd-T-debian12.txt').trim().split('\n').map((l) => l.split(' ')[0]));
-    expect(Object.keys(effective).sort()).toEqual([...keywords].sort());
-  });
-
-  it('skips warning lines that are not keyword/value pairs', () => {
-    const parsed = parseSshdT('/etc/ssh/sshd_config line 3: Deprecated option UsePrivilegeSeparation\nport 22\r\n');
-    expect(parsed).toEqual({ port: '22' });
-  });
-});
 
 describe('sshd -t errors', () => {
   it('keeps every specific complaint of a recorded run', () => {

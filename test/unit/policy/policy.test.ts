@@ -112,7 +112,7 @@ describe('mistakes, positioned', () => {
     const text = 'rolout:\n  forks: 2\nclient:\n  user: [root]\n  ServerAliveInterval: 1\nsshd:\n  TCPKeepAlive: yes\n';
     expect(messages(text)).toEqual([
       '/srv/fleet/policy.yml:1:1: rolout is not a known policy key (did you mean rollout?)',
-      '/srv/fleet/policy.yml:4:3: client.user is not a known client key (did you mean users?)',
+      '/srv/fleet/policy.yml:4:3: client.user is ssh_config\'s User keyword, which takes one name (did you mean users?)',
     ]);
   });
 
@@ -175,7 +175,7 @@ describe('mistakes, positioned', () => {
       '/srv/fleet/policy.yml:1:1: client needs users: [...] (whose ~/.ssh/config to edit), or system: true',
     ]);
     expect(messages('client:\n  users: [root]\n')).toEqual([
-      '/srv/fleet/policy.yml:1:1: client sets no directive (ServerAliveInterval, ServerAliveCountMax, TCPKeepAlive)',
+      '/srv/fleet/policy.yml:1:1: client sets no ssh_config keyword (ServerAliveInterval, Compression, SendEnv, … see docs/ssh-keywords.md)',
     ]);
     expect(messages('- sshd\n')).toEqual(['/srv/fleet/policy.yml: must be a map of policy keys (hosts, sshd, client, rollout)']);
   });

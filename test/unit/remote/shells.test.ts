@@ -98,7 +98,7 @@ describe.each(SHELLS)('in %s', (name, argv) => {
       S.commitScript(sshd, main, [{ file: files[0]!, backup }, { file: files[1]!, backup: null }], 'run5', { reload: `echo "reloading 'it'"; exit 7`, promised: { ClientAliveInterval: '300', ClientAliveCountMax: '3' } }, true),
     ].join('\n'));
     expect(out.names).toEqual(['lock-acquired', 'written', 'sshd-T', 'committed', 'reloaded', 'reload-output']);
-    expect(readCommitOutput(out.stdout, '')).toEqual({ kind: 'committed', effective: { port: '22', clientaliveinterval: '300', clientalivecountmax: '3' }, unprovable: '', reload: { rc: '7', output: "reloading 'it'" } });
+    expect(readCommitOutput(out.stdout, '')).toEqual({ kind: 'committed', effective: { port: '22', clientaliveinterval: '300', clientalivecountmax: '3' }, unprovable: '', matchRuns: new Map(), reload: { rc: '7', output: "reloading 'it'" } });
     expect(readFileSync(main, 'utf8')).toBe(files[0]!.after);
     expect(statSync(main).mode & 0o777).toBe(0o640);
     expect(readFileSync(dropIn, 'utf8')).toBe(files[1]!.after);
@@ -188,8 +188,40 @@ describe.each(SHELLS)('in %s', (name, argv) => {
     run(S.unlockScript('run10 ctl 1'));
     const broken = run(S.stageScript(sshd, stage, `${stage}/etc/ssh/sshd_config`, staged, { ClientAliveInterval: '30' }, 'echo THEN-RAN', S.lockScript('run11 ctl 1', 60)));
     expect(broken.names).toEqual(['lock-acquired', 'staged-T', 'rc', 'staged-promise-broken', 'unlocked']);
-    expect(readApplyRoundTrip(broken.stdout, '', true)).toEqual({ kind: 'staged', stage: { kind: 'promise-broken', effective: { clientaliveinterval: '300' } }, commit: null, unlocked: true });
+    expect(readApplyRoundTrip(broken.stdout, '', true)).toEqual({ kind: 'staged', stage: { kind: 'promise-broken', effective: { clientaliveinterval: '300' }, matchRuns: new Map() }, commit: null, unlocked: true });
     expect(broken.stdout).not.toContain('THEN-RAN');
     expect(existsSync(lockDir)).toBe(false);
+  });
+
+  it("the daemon's -o options reach every proof, and a Match proof's sshd -T -C decides as the global promise does", () => {
+    const etc = join(root, 'etc-match');
+    mkdirSync(etc);
+    const main = join(etc, 'sshd_config');
+    writeFileSync(main, 'A 1\n');
+    const log = join(root, 'argv.log');
+    const fake = join(root, 'sshd-argv');
+    // Each run's argv on one line; -T prints maxsessions 3, and 10 for the Match connection of user bad.
+    writeFileSync(fake, `#!/bin/sh\nprintf '%s|' "$@" >> '${log}'; echo >> '${log}'\ncase "$*" in *user=bad*) echo 'maxsessions 10' ;; *) echo 'maxsessions 3' ;; esac\n`, { mode: 0o755 });
+    const command = S.sshdCommandOf({ sshdBinary: fake, daemon: { options: { listenaddress: '127.0.1.5', banner: "/x'y $(touch pwned)" } } });
+    const good = { criteria: 'User good', spec: 'user=good,host=h,addr=192.0.2.1', promised: { MaxSessions: '3' } };
+    const bad = { criteria: 'User bad', spec: 'user=bad,host=h,addr=192.0.2.1', promised: { MaxSessions: '3' } };
+    const file = { path: main, before: 'A 1\n', after: 'A 2\n', diff: '' };
+    const commit = (proofs: typeof good[]): string =>
+      run([S.lockScript('run12 ctl 1', 60), S.writeCandidatesScript([file], 'run12', main, true), S.commitScript(command, main, [{ file, backup: `${main}.bak` }], 'run12', { reload: 'echo RELOADED', promised: { MaxSessions: '3' }, matchProofs: proofs }, true)].join('\n')).stdout;
+    const out = commit([good, bad, good]);
+    const result = readCommitOutput(out, '');
+    expect(result).toMatchObject({ kind: 'committed', reload: null });
+    // The third proof is not run: the second already refused the config.
+    expect(result.kind === 'committed' && [...result.matchRuns]).toEqual([[0, { kind: 'printed', effective: { maxsessions: '3' } }], [1, { kind: 'printed', effective: { maxsessions: '10' } }]]);
+    const runs = readFileSync(log, 'utf8').trim().split('\n');
+    expect(runs).toHaveLength(3);
+    for (const argv of runs) expect(argv).toMatch(/^-o\|listenaddress=127\.0\.1\.5\|-o\|banner=\/x'y \$\(touch pwned\)\|-T\|/);
+    expect(runs[1]).toContain('-T|-C|user=good,host=h,addr=192.0.2.1|-f|');
+    expect(existsSync(join(root, 'pwned'))).toBe(false);
+    run(S.restoreScript(command, main, 'run12 ctl 1'));
+    expect(readFileSync(log, 'utf8').trim().split('\n')[3]).toMatch(/^-o\|listenaddress=127\.0\.1\.5\|-o\|banner=.*\|-t\|-f\|/);
+    run(S.unlockScript('run12 ctl 1'));
+    expect(readCommitOutput(commit([good]), '')).toMatchObject({ kind: 'committed', reload: { rc: '0', output: 'RELOADED' } });
+    run(S.unlockScript('run12 ctl 1'));
   });
 });

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSshConfig, sshEnvironment } from '../../../src/cli/ssh-config.js';
 import { ConfigError } from '../../../src/core/errors.js';
+import { printedValues } from '../../../src/core/printedConfig.js';
 import { resolveSshConfig, type SshQuery, type SshResolution } from '../../../src/core/sshconfig/index.js';
 
 const PASSWD_HOME = userInfo().homedir;
@@ -57,12 +58,9 @@ function sshG(config: string, q: SshQuery): { dump: Dump | null; stderr: string 
   const run = spawnSync('ssh', ['-G', '-F', config, ...queryArgs(q), '--', q.host], { env: { PATH: process.env['PATH'], HOME: home }, encoding: 'utf8' });
   if (run.status !== 0) return { dump: null, stderr: run.stderr };
   const dump: Dump = {};
-  for (const line of run.stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    const key = line.slice(0, space) as (typeof KEYWORDS)[number];
-    if (!KEYWORDS.includes(key)) continue;
-    const value = key === 'userknownhostsfile' ? underHome(line.slice(space + 1)) : line.slice(space + 1);
-    (dump[key] ??= []).push(value);
+  for (const [keyword, values] of printedValues(run.stdout)) {
+    const key = keyword as (typeof KEYWORDS)[number];
+    if (KEYWORDS.includes(key)) dump[key] = key === 'userknownhostsfile' ? values.map(underHome) : values;
   }
   return { dump, stderr: run.stderr };
 }
