@@ -1,7 +1,7 @@
 /**
  * The per-host lock: a directory under /run (mkdir is atomic), holding its owner, a lease, the
  * state of the apply and a journal of replaced files. apply takes it inside the commit round
- * trip (see scripts.ts `lockScript`), so a host with nothing to change never locks; its facts
+ * trip (src/remote/lock-take.sh), so a host with nothing to change never locks; its facts
  * probe only looks (`lockPeekScript`). Two fleet runs on one host never interleave, and a run
  * that died mid-apply leaves enough behind for the next one to finish or undo it.
  *
