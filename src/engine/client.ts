@@ -5,8 +5,8 @@
  * show the promised values, else the file is restored. Each file stands alone: its outcome is
  * a value, and one user's failure never undoes another's file or the proven sshd change.
  */
-import type { ClientFilePlan } from '../core/clientPlan.js';
-import { printedValues } from '../core/printedConfig.js';
+import type { ClientFilePlan } from '../core/client-plan.js';
+import { printedValues } from '../core/printed-config.js';
 import { quote, stdinScript, stdinScriptReading, withHereDocument } from '../core/shell.js';
 import type { Transport } from '../transport/index.js';
 import { inSh } from './scripts.js';
