@@ -72,6 +72,8 @@ export class Connector {
   #opts: ConnectOptions;
   #knownHosts = new Map<string, KnownHostsStore>();
   #keys = new Map<string, Promise<PrivateKey>>();
+  /** Whether `<key>-cert.pub` exists, looked up once per key for the whole run (not once per connection). */
+  #certificatesBeside = new Map<string, Promise<boolean>>();
   #jumps = new Map<string, Promise<SshSession>>();
   #open = new Set<SshSession>();
   /** Sessions through the system's OpenSSH client, for hosts that need certificates. */
@@ -143,7 +145,7 @@ export class Connector {
     const identity = target.key?.path ?? target.ssh?.identityFiles.find((k) => !k.isDefault)?.path;
     const beside = identity !== undefined ? `${identity}-cert.pub` : undefined;
     const [besideExists, authority] = await Promise.all([
-      beside !== undefined ? access(beside).then(() => true, () => false) : false,
+      beside !== undefined ? this.#exists(beside) : false,
       this.#certAuthorityLine(target),
     ]);
     const certificateFile = this.#certificateFile(host);
@@ -152,6 +154,15 @@ export class Connector {
       ...(besideExists && beside !== undefined ? { certificateBesideKey: beside } : {}),
       ...(authority !== undefined ? { certAuthorityLine: authority } : {}),
     });
+  }
+
+  #exists(path: string): Promise<boolean> {
+    let known = this.#certificatesBeside.get(path);
+    if (known === undefined) {
+      known = access(path).then(() => true, () => false);
+      this.#certificatesBeside.set(path, known);
+    }
+    return known;
   }
 
   async #certAuthorityLine(endpoint: Endpoint): Promise<string | undefined> {
