@@ -25,7 +25,7 @@ export async function validateCommand(policyPath: string, inventoryPath?: string
   const result = await validateFiles(policyPath, inventoryPath, { user: defaultUser(), home: homedir() });
   for (const d of result.diagnostics) process.stderr.write(stripControls(formatDiagnostic(d)) + '\n');
   if (listHosts && result.ok) {
-    process.stdout.write((await import('./listHosts.js')).listHostsText(result.selected));
+    process.stdout.write((await import('./list-hosts.js')).listHostsText(result.selected));
     return 0;
   }
   for (const a of result.advice) process.stdout.write(`${a.severity === 'warning' ? 'warning: ' : ''}${a.message}\n`);
@@ -74,7 +74,7 @@ export async function runCommand(command: Command, policyPath: string | undefine
   const { policy, hosts, serial, warnings, reviewed } = loaded;
   for (const w of warnings) process.stderr.write(stripControls(formatDiagnostic(w)) + '\n');
   if (flags.listHosts) {
-    process.stdout.write((await import('./listHosts.js')).listHostsText(hosts));
+    process.stdout.write((await import('./list-hosts.js')).listHostsText(hosts));
     return 0;
   }
 
@@ -104,7 +104,7 @@ export async function runCommand(command: Command, policyPath: string | undefine
     await reportFile?.discard();
     return reportInputError(error);
   }
-  const collector = planFile ? new (await import('./savedPlanFile.js')).PlanCollector() : undefined;
+  const collector = planFile ? new (await import('./saved-plan-file.js')).PlanCollector() : undefined;
 
   // A random id names the run's lock (compared on the host), temp files and stage folders.
   const runId = randomBytes(8).toString('hex');
@@ -289,7 +289,7 @@ async function loadInputs(command: Command, policyPath: string | undefined, flag
   if (policyPath !== undefined || flags.inventory !== undefined || flags.limit !== undefined) {
     throw new FleetError('CONFIG_INVALID', '--plan applies the saved plan as it was reviewed: give no policy, -i or --limit with it');
   }
-  const { loadSavedPlan } = await import('./savedPlanFile.js');
+  const { loadSavedPlan } = await import('./saved-plan-file.js');
   const saved = await loadSavedPlan(flags.plan);
   const policy = saved.policy as Policy;
   let hosts = saved.hosts.map((h) => h.spec);

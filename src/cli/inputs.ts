@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { ConfigError, type Diagnostic } from '../core/errors.js';
-import { ansibleSettings, type Sourced } from '../core/inventory/ansibleConfig.js';
+import { ansibleSettings, type Sourced } from '../core/inventory/ansible-config.js';
 import { loadInventory, selectHosts, type HostSpec, type Inventory, type InventoryDefaults } from '../core/inventory/index.js';
 import { parsePolicy, policyKeyPosition, type Policy } from '../core/policy/index.js';
-import { displayPath, findAnsibleConfig, readInventorySources, readVarsBase } from './ansibleFiles.js';
+import { displayPath, findAnsibleConfig, readInventorySources, readVarsBase } from './ansible-files.js';
 
 /** The login user when the inventory names none: $USER, else the OS account, else root. */
 export function defaultUser(): string {

@@ -8,7 +8,7 @@ import type { HostSpec } from '../core/inventory/index.js';
 import { applySshConfig } from '../core/sshconfig/index.js';
 import type { Policy } from '../core/policy/index.js';
 import { inShard, parseShard } from '../core/shard.js';
-import { loadYaml } from '../core/yamlSource.js';
+import { loadYaml } from '../core/yaml-source.js';
 import type { RunFlags } from './commands.js';
 import { readInventory, readPolicy, selectPolicyHosts, type InventoryEnv } from './inputs.js';
 import { loadSshConfig, sshEnvironment } from './ssh-config.js';

@@ -4,7 +4,7 @@
  * laddr=…,lport=…`, Match blocks applied), compared with what it says about the live config the
  * login got in through. Pure: the engine brings the outputs.
  */
-import { printedValues } from './printedConfig.js';
+import { printedValues } from './printed-config.js';
 
 /** The keywords that decide whether a public-key login is let in; the guard reads only these. */
 export const LOGIN_KEYWORDS = [

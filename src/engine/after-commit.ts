@@ -3,7 +3,7 @@
  * the round trip's typed result and the plan alone: pure, so every branch is tested without a
  * host. host.ts acts on the decision (throws, rolls back, or goes on to the fresh login).
  */
-import type { HostPlan, MatchProof } from '../core/hostPlan.js';
+import type { HostPlan, MatchProof } from '../core/host-plan.js';
 import type { ApplyRoundTrip, LockTake, MatchRuns } from '../remote/results.js';
 
 /** A rollback to run over the lifeline: `reloaded` says whether sshd had been reloaded. */

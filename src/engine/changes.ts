@@ -4,7 +4,7 @@
  * still `planned` into what it really is, so a failed host never lists a write that did not
  * happen. Pure.
  */
-import type { ClientHostPlan } from '../core/clientPlan.js';
+import type { ClientHostPlan } from '../core/client-plan.js';
 import { clientFileLabel } from './client.js';
 import type { FileChange, FileChangeStatus, HostError } from './types.js';
 

@@ -6,8 +6,8 @@
  * a value, and one user's failure never undoes another's file or the proven sshd change. The
  * scripts are src/remote/client-write.sh and client-restore.sh.
  */
-import type { ClientFilePlan } from '../core/clientPlan.js';
-import { printedValues } from '../core/printedConfig.js';
+import type { ClientFilePlan } from '../core/client-plan.js';
+import { printedValues } from '../core/printed-config.js';
 import { quote, stdinScript, stdinScriptReading, withHereDocument } from '../core/shell.js';
 import type { Transport } from '../transport/index.js';
 import { inSh } from './scripts.js';

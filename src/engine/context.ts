@@ -7,7 +7,7 @@ import type { Policy } from '../core/policy/index.js';
 import type { HostSpec } from '../core/inventory/index.js';
 import type { Transport } from '../transport/index.js';
 import type { Command, Step } from './types.js';
-import type { SavedFile, SavedHost } from '../core/savedPlan.js';
+import type { SavedFile, SavedHost } from '../core/saved-plan.js';
 
 export interface HostRunContext {
   command: Command;

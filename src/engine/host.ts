@@ -19,17 +19,17 @@
  * only carries out.
  */
 import { FleetError, InternalError } from '../core/errors.js';
-import { planClients, type ClientHostPlan } from '../core/clientPlan.js';
-import { planHost, type HostPlan } from '../core/hostPlan.js';
+import { planClients, type ClientHostPlan } from '../core/client-plan.js';
+import { planHost, type HostPlan } from '../core/host-plan.js';
 import { applyEdits, relocate } from '../core/sshd/index.js';
 import { lockoutReason, mayChangeLogin, parseConnection } from '../core/lockout.js';
-import { firstPrintedValues } from '../core/printedConfig.js';
+import { firstPrintedValues } from '../core/printed-config.js';
 import { clientFactsScript, parseClientFacts } from '../facts/clients.js';
 import type { HostFacts } from '../facts/index.js';
 import { isNetworkFailure, type Transport } from '../transport/index.js';
 import type { HostRunContext } from './context.js';
 import { backupPathFor } from './backups.js';
-import { planDrift, savedFiles } from '../core/savedPlan.js';
+import { planDrift, savedFiles } from '../core/saved-plan.js';
 import { clientProblem, plannedChanges, recordOutcome, settleAfterFailure } from './changes.js';
 import { writeClientFile } from './client.js';
 import { keepLease, lockedError, recoverStaleLock, releaseLock, staleness } from './lock.js';

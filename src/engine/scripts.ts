@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { quote } from '../core/shell.js';
-import type { MatchProof, PlannedFile } from '../core/hostPlan.js';
+import type { MatchProof, PlannedFile } from '../core/host-plan.js';
 import { LOGIN_KEYWORDS } from '../core/lockout.js';
 import { b64, call, script, withBase64 } from '../remote/compose.js';
 import { REMOTE } from '../remote/scripts.generated.js';

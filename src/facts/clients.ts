@@ -11,7 +11,7 @@
  * prints to, so its whole output comes back as one base64 block that is parsed for that user
  * only: nothing a user prints can speak for another user, the system files or the probe's end.
  */
-import { SYSTEM_DROP_IN, SYSTEM_SSH_CONFIG, type FileState, type SystemClientFacts, type UserClientFacts } from '../core/clientFacts.js';
+import { SYSTEM_DROP_IN, SYSTEM_SSH_CONFIG, type FileState, type SystemClientFacts, type UserClientFacts } from '../core/client-facts.js';
 import { parseMarkers } from '../remote/markers.js';
 import { script } from '../remote/compose.js';
 import { REMOTE } from '../remote/scripts.generated.js';

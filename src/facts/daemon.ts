@@ -6,7 +6,7 @@
  * (`sshd: /usr/sbin/sshd -D -o … [listener] 0 of 10-100 startups`), whose words are the argv
  * joined by spaces. Pure: the probe brings the bytes.
  */
-import type { DaemonArgs } from '../core/hostFacts.js';
+import type { DaemonArgs } from '../core/host-facts.js';
 
 export type { DaemonArgs };
 

@@ -1,7 +1,7 @@
 /**
  * Reads the facts probe's frames into plain data. Pure: tested on recorded probe output.
  */
-import { firstPrintedValues } from '../core/printedConfig.js';
+import { firstPrintedValues } from '../core/printed-config.js';
 import { parseFrames } from './frames.js';
 import { parseUnitStates, type ReloadProbes } from './reload.js';
 import { parseConfigError, parseSshdVersion } from './sshd-output.js';

@@ -18,7 +18,7 @@
  * 6. otherwise the signal method anyway; it fails visibly at reload time (RELOAD_FAILED)
  *    instead of fleet guessing a process to signal.
  */
-import type { ReloadMethod } from '../core/hostFacts.js';
+import type { ReloadMethod } from '../core/host-facts.js';
 import { command, quote } from '../core/shell.js';
 
 export type { ReloadMethod };

@@ -1,6 +1,6 @@
 /**
  * Parsers of sshd's own output: `sshd -t` errors and `sshd -V` (`sshd -T` is core's
- * printedConfig.ts, shared with the apply engine's proofs). Each is tested on recorded real
+ * printed-config.ts, shared with the apply engine's proofs). Each is tested on recorded real
  * output (test/fixtures/facts/).
  */
 

@@ -1,2 +1,2 @@
 /** What fleet knows about one host before planning: read once, then plain data (its types live in core). */
-export type { HostFacts, ReloadMethod } from '../core/hostFacts.js';
+export type { HostFacts, ReloadMethod } from '../core/host-facts.js';

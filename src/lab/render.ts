@@ -3,7 +3,7 @@
  * `sshd -T` output. No I/O here, so all of it is unit-tested without a host.
  */
 import { stringify } from 'yaml';
-import { printedValues } from '../core/printedConfig.js';
+import { printedValues } from '../core/printed-config.js';
 
 /** What the inventory needs to know of a host. */
 export interface InventoryHost {

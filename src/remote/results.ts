@@ -3,7 +3,7 @@
  * engine decides over, instead of marker names looked up where they are used. The readers are
  * pure and take the script's stdout (and stderr, for a message when a script said nothing).
  */
-import { firstPrintedValues } from '../core/printedConfig.js';
+import { firstPrintedValues } from '../core/printed-config.js';
 import { arg, has, parseMarkers, type Markers } from './markers.js';
 
 /** What a held lock says about itself (lease.sh's `lock_report`). */

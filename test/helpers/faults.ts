@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { firstPrintedValues } from '../../src/core/printedConfig.js';
+import { firstPrintedValues } from '../../src/core/printed-config.js';
 import type { Lab, LabHost } from '../../src/lab/index.js';
 
 /** An Ansible inventory of `hosts`, logging in as root with the lab's key; `extra` adds (or overrides) vars per host. */

@@ -13,7 +13,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { planClients } from '../../src/core/clientPlan.js';
+import { planClients } from '../../src/core/client-plan.js';
 import { FleetError, InternalError } from '../../src/core/errors.js';
 import { parseSshConfig, planSshClient, printSshConfig } from '../../src/core/sshclient/index.js';
 import { applyEdits, effectiveValues, parseSshdConfig, planSshd, printSshdConfig, type ConfigTree, type DesiredDirectives } from '../../src/core/sshd/index.js';

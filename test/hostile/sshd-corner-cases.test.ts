@@ -5,7 +5,7 @@
  * up, or write back different bytes than it read.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { planClients } from '../../src/core/clientPlan.js';
+import { planClients } from '../../src/core/client-plan.js';
 import { FleetError, InternalError } from '../../src/core/errors.js';
 import { applyEdits, planSshd, readOrder, type ConfigTree } from '../../src/core/sshd/index.js';
 import { backupPathFor } from '../../src/engine/backups.js';
@@ -76,7 +76,7 @@ describe('ssh_config', () => {
     const verdict = await judge('ssh', ['-G', '-F', await stage.file('ssh_config', main), 'fleet-probe']);
     expect(verdict.accepted, verdict.stderr).toBe(true);
     const state = (text: string) => ({ uid: 0, gid: 0, mode: 0o644, text });
-    // Fails today: clientPlan.ts includesDropIn → core/glob.ts → SyntaxError.
+    // Failed before: client-plan.ts includesDropIn → core/glob.ts → SyntaxError.
     refusedOr(() => planClients({ users: [], system: { main: state(main), dropIn: null, dropInDirExists: true } }, { users: [], system: true, directives: { ServerAliveInterval: '60' } }));
   });
 

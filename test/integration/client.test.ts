@@ -6,7 +6,7 @@
 import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstPrintedValues } from '../../src/core/printedConfig.js';
+import { firstPrintedValues } from '../../src/core/printed-config.js';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import type { HostResult } from '../../src/engine/types.js';
 import { fleet, jsonReport } from '../helpers/cli.js';

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printedValues } from '../../src/core/printedConfig.js';
+import { printedValues } from '../../src/core/printed-config.js';
 import { startLab, type Lab, type LabHost } from '../../src/lab/index.js';
 import { fleet, jsonReport } from '../helpers/cli.js';
 import { configSnapshot, inventoryFor, runFlags } from '../helpers/faults.js';

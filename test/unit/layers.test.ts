@@ -35,7 +35,7 @@ function crossings(layer: string, allowed: readonly string[]): string[] {
 
 describe('layers', () => {
   it('finds the imports it checks (the reader works)', () => {
-    expect(relativeImports(readFileSync(join(SRC, 'core/hostPlan.ts'), 'utf8')).length).toBeGreaterThan(3);
+    expect(relativeImports(readFileSync(join(SRC, 'core/host-plan.ts'), 'utf8')).length).toBeGreaterThan(3);
     expect(crossings('facts', ['facts'])).toContain('facts/index.ts -> core/errors.js');
   });
 

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { firstPrintedValues } from '../../src/core/printedConfig.js';
+import { firstPrintedValues } from '../../src/core/printed-config.js';
 import { planSshClient, SSH_CLIENT_DEFAULTS } from '../../src/core/sshclient/index.js';
 import type { DesiredDirectives, EffectiveEntry } from '../../src/core/sshd/index.js';
 import { generatedClientConfig, PROBE_HOST } from '../unit/sshclient/generate.js';

@@ -16,7 +16,7 @@ import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { normalizeClientValue, sshKeyword, sshKeywords, sshKnownBy, type SshKeyword } from '../../src/core/sshclient/keywords.js';
 import { opensshVersion } from '../../src/core/sshd/keywords.js';
-import { printedValues } from '../../src/core/printedConfig.js';
+import { printedValues } from '../../src/core/printed-config.js';
 
 const SSH = '/usr/bin/ssh';
 const HOST = 'fleet-keyword-probe.invalid';

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { printedValues } from '../../src/core/printedConfig.js';
+import { printedValues } from '../../src/core/printed-config.js';
 import { applyEdits, knownBy, normalizeValue, planSshd, relocate, type ConfigTree } from '../../src/core/sshd/index.js';
 import { generatedTree } from '../unit/sshd/generate.js';
 import { desiredOf, exact, members, single, VERSION } from '../unit/sshd/keyword-policies.js';

@@ -23,7 +23,7 @@ import {
   type DesiredDirectives,
   type EffectiveEntry,
 } from '../../src/core/sshd/index.js';
-import { firstPrintedValues } from '../../src/core/printedConfig.js';
+import { firstPrintedValues } from '../../src/core/printed-config.js';
 import { corpusNames, loadCorpusTree, treeFromFiles } from '../unit/sshd/fixture-tree.js';
 import { generatedTree } from '../unit/sshd/generate.js';
 

@@ -1,8 +1,8 @@
 /**
  * Ansible inventories, read so that an existing inventory works unchanged: YAML (`all`, nested
  * `children`, `hosts` as null or a map of vars, `vars` on groups and hosts), INI (./ini.ts) and
- * the JSON of `ansible-inventory --list` (./listJson.ts), several sources into one inventory,
- * and `group_vars/` / `host_vars/` (./varsFolders.ts), with Ansible's var precedence: host vars >
+ * the JSON of `ansible-inventory --list` (./list-json.ts), several sources into one inventory,
+ * and `group_vars/` / `host_vars/` (./vars-folders.ts), with Ansible's var precedence: host vars >
  * child-group vars > parent-group vars > `all`, groups of the same depth by
  * `ansible_group_priority` then name (the later name wins), as Ansible's `sort_groups`; the
  * vars folders slot in where Ansible's host_group_vars plugin puts them (see levelsOf).
@@ -17,7 +17,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
-import { formatPath, schemaDiagnostics } from '../yamlSource.js';
+import { formatPath, schemaDiagnostics } from '../yaml-source.js';
 import { describeOrigin } from './located.js';
 import type { HostSshOptions } from '../sshconfig/types.js';
 import { evaluatePattern, parseHostPattern } from './pattern.js';
@@ -28,12 +28,12 @@ import { addDocument, emptyTree, reconcile } from './tree.js';
 import type { GroupNode, InventoryTree } from './tree.js';
 import { parseJump, readFlag } from './vars.js';
 import type { LevelSettings, Setting, VarsLevel } from './vars.js';
-import { VarsFileReader, varsFilesFor } from './varsFolders.js';
-import type { VarsBase } from './varsFolders.js';
+import { VarsFileReader, varsFilesFor } from './vars-folders.js';
+import type { VarsBase } from './vars-folders.js';
 
 export { HostPatternError, parseHostPattern } from './pattern.js';
 export type { PatternOrigin, PatternTerm } from './pattern.js';
-export type { VarsBase, VarsFile, VarsFolder } from './varsFolders.js';
+export type { VarsBase, VarsFile, VarsFolder } from './vars-folders.js';
 export { SETTING_VARS } from './vars.js';
 
 /** A jump host (ssh's ProxyJump), one hop. */

@@ -3,15 +3,15 @@
  * `[group]` sections of host lines (`host key=value …`, split like Python's shlex with
  * comments), `[group:vars]` of `key = value` lines, `[group:children]` of group names; lines
  * before any section belong to `ungrouped`; `#` and `;` start comment lines. Every value is
- * typed by Python's literal rules (./pyLiteral.ts). A `:vars` section for a group no section
+ * typed by Python's literal rules (./py-literal.ts). A `:vars` section for a group no section
  * defines, or a child group no section defines, is an error as in Ansible.
  *
  * The result is the YAML inventory's shape, so one schema and one tree builder serve both.
  */
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
-import type { PositionedSource, YamlPath } from '../yamlSource.js';
-import { literalValue } from './pyLiteral.js';
+import type { PositionedSource, YamlPath } from '../yaml-source.js';
+import { literalValue } from './py-literal.js';
 
 type IniGroup = { hosts?: Record<string, Record<string, unknown> | null>; vars?: Record<string, unknown>; children?: Record<string, null> };
 

@@ -7,8 +7,8 @@
  */
 import { isMap, isPair, isScalar } from 'yaml';
 import type { Node } from 'yaml';
-import { positionOf } from '../yamlSource.js';
-import type { PositionedSource, YamlPath, YamlSource } from '../yamlSource.js';
+import { positionOf } from '../yaml-source.js';
+import type { PositionedSource, YamlPath, YamlSource } from '../yaml-source.js';
 
 export type Located = YamlSource | PositionedSource;
 

@@ -12,7 +12,7 @@
  *   character class.
  */
 import { ConfigError } from '../errors.js';
-import { isIPv6Literal } from './hostNames.js';
+import { isIPv6Literal } from './host-names.js';
 
 /** One term of a host pattern. */
 export interface PatternTerm {

@@ -1,5 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isVaultValue } from '../yamlSource.js';
+import { isVaultValue } from '../yaml-source.js';
 import { validate as precompiled } from '../generated/inventory.validate.js';
 import type { InventoryDocument } from '../generated/inventory.js';
 

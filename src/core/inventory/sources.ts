@@ -8,11 +8,11 @@
 import type { Diagnostic } from '../errors.js';
 import type { InventoryDocument } from '../generated/inventory.js';
 import { ConfigError } from '../errors.js';
-import { loadYaml } from '../yamlSource.js';
-import type { PositionedSource } from '../yamlSource.js';
+import { loadYaml } from '../yaml-source.js';
+import type { PositionedSource } from '../yaml-source.js';
 import { parseIniInventory } from './ini.js';
 import { indexedYaml } from './located.js';
-import { looksLikeListJson, readListJson } from './listJson.js';
+import { looksLikeListJson, readListJson } from './list-json.js';
 
 /** What a source read into: the YAML inventory's shape (not yet checked by the schema), or diagnostics. */
 export interface ReadSource {

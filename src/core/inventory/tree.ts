@@ -6,9 +6,9 @@
  */
 import type { Diagnostic } from '../errors.js';
 import type { InventoryDocument, InventoryGroup, InventoryVars } from '../generated/inventory.js';
-import { diagnosticAt, formatPath, positionOf } from '../yamlSource.js';
-import type { YamlPath } from '../yamlSource.js';
-import { HostKeyError, expandHostKey } from './hostNames.js';
+import { diagnosticAt, formatPath, positionOf } from '../yaml-source.js';
+import type { YamlPath } from '../yaml-source.js';
+import { HostKeyError, expandHostKey } from './host-names.js';
 import type { Located, Position } from './located.js';
 import { readLevel } from './vars.js';
 import type { VarsLevel } from './vars.js';

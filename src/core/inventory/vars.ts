@@ -6,8 +6,8 @@
  * accepts must load unchanged; the warning still shows the typo before anything is connected.
  */
 import type { Diagnostic } from '../errors.js';
-import { diagnosticAt, didYouMean, formatPath as formatYamlPath, isVaultValue, positionOf } from '../yamlSource.js';
-import type { YamlPath } from '../yamlSource.js';
+import { diagnosticAt, didYouMean, formatPath as formatYamlPath, isVaultValue, positionOf } from '../yaml-source.js';
+import type { YamlPath } from '../yaml-source.js';
 import type { Located, Position } from './located.js';
 
 /** How a path reads in a message about `source` (INI and JSON sources word their own). */

@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../errors.js';
 import { canonicalClientKeyword, settableSshKeywords, SSH_RELEASES, sshKeyword, type SshKeyword } from '../sshclient/keywords.js';
 import { SSH_UNSETTABLE } from '../sshclient/keyword-overlay.js';
-import { diagnosticAt, didYouMean, formatPath, type YamlSource } from '../yamlSource.js';
+import { diagnosticAt, didYouMean, formatPath, type YamlSource } from '../yaml-source.js';
 import { ARGUMENT, type SshdMembers, valueText } from './sshd.js';
 
 /** The policy keys of `client:` that are not ssh_config keywords. */

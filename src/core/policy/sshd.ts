@@ -8,7 +8,7 @@ import type { Diagnostic } from '../errors.js';
 import { allowedInMatch, canonicalKeyword, OPENSSH_RELEASES, opensshVersion, settableSshdKeywords, sshdKeyword, type Combine, type SshdKeyword, type ValueType } from '../sshd/keywords.js';
 import { strtonum } from '../sshd/printed.js';
 import { convtime, isPlainTime } from '../time.js';
-import { diagnosticAt, didYouMean, formatPath, type YamlSource } from '../yamlSource.js';
+import { diagnosticAt, didYouMean, formatPath, type YamlSource } from '../yaml-source.js';
 
 /** Members an accumulating keyword must have, or must not have, on every line. */
 export interface SshdMembers {

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
-import { firstPrintedValues } from '../../../src/core/printedConfig.js';
+import { firstPrintedValues } from '../../../src/core/printed-config.js';
 import { relocate, type ConfigTree } from '../../../src/core/sshd/index.js';
 
 export const SSHD = '/usr/sbin/sshd';

@@ -1,6 +1,6 @@
 /** Per-file outcomes in a host's result: what a failure turns `planned` into, and the host's error. */
 import { describe, expect, it } from 'vitest';
-import type { ClientFilePlan, ClientHostPlan } from '../../../src/core/clientPlan.js';
+import type { ClientFilePlan, ClientHostPlan } from '../../../src/core/client-plan.js';
 import { clientProblem, plannedChanges, recordOutcome, settleAfterFailure } from '../../../src/engine/changes.js';
 
 const SSHD = '/etc/ssh/sshd_config';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClientFilePlan } from '../../../src/core/clientPlan.js';
+import type { ClientFilePlan } from '../../../src/core/client-plan.js';
 import { writeClientFile } from '../../../src/engine/client.js';
 import { LocalTransport } from '../facts/local-transport.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quote } from '../../../src/core/shell.js';
 import { clientFactsScript, parseClientFacts, USER_CONFIG_MAX_BYTES, type UserClientFacts } from '../../../src/facts/clients.js';
-import { planClients } from '../../../src/core/clientPlan.js';
+import { planClients } from '../../../src/core/client-plan.js';
 import { LocalTransport } from './local-transport.js';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');

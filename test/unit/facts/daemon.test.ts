@@ -1,6 +1,6 @@
-/** The running sshd's command line (facts/daemon.ts) and what it forces (core/hostPlan.ts). */
+/** The running sshd's command line (facts/daemon.ts) and what it forces (core/host-plan.ts). */
 import { describe, expect, it } from 'vitest';
-import { forcedByCommandLine } from '../../../src/core/hostPlan.js';
+import { forcedByCommandLine } from '../../../src/core/host-plan.js';
 import { daemonWords, parseDaemonArgs } from '../../../src/facts/daemon.js';
 
 const tree = { main: '/etc/ssh/sshd_config', files: new Map(), globs: new Map() };

@@ -7,8 +7,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ansibleSettings } from '../../../src/core/inventory/ansibleConfig.js';
-import { findAnsibleConfig } from '../../../src/cli/ansibleFiles.js';
+import { ansibleSettings } from '../../../src/core/inventory/ansible-config.js';
+import { findAnsibleConfig } from '../../../src/cli/ansible-files.js';
 import { readInventory, readPolicy } from '../../../src/cli/inputs.js';
 import { loadRun } from '../../../src/cli/load.js';
 

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Inventory } from '../../../src/core/inventory/index.js';
 import { readInventory, readPolicy } from '../../../src/cli/inputs.js';
-import { ignoredInInventoryFolder } from '../../../src/cli/ansibleFiles.js';
+import { ignoredInInventoryFolder } from '../../../src/cli/ansible-files.js';
 import { ConfigError } from '../../../src/core/errors.js';
 
 interface View {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
 import { loadInventory } from '../../../src/core/inventory/index.js';
-import { literalValue } from '../../../src/core/inventory/pyLiteral.js';
+import { literalValue } from '../../../src/core/inventory/py-literal.js';
 
 const defaults = { user: 'operator' };
 const load = (text: string, file = 'hosts.ini') => loadInventory({ sources: [{ file, text }] }, defaults);

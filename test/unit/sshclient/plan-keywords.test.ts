@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { planSshClient } from '../../../src/core/sshclient/index.js';
 import { check } from '../../../src/engine/client.js';
-import { printedValues } from '../../../src/core/printedConfig.js';
+import { printedValues } from '../../../src/core/printed-config.js';
 
 const PATH = '/home/ann/.ssh/config';
 const HOME = '/home/ann';

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSshConfig, sshEnvironment } from '../../../src/cli/ssh-config.js';
 import { ConfigError } from '../../../src/core/errors.js';
-import { printedValues } from '../../../src/core/printedConfig.js';
+import { printedValues } from '../../../src/core/printed-config.js';
 import { resolveSshConfig, type SshQuery, type SshResolution } from '../../../src/core/sshconfig/index.js';
 
 const PASSWD_HOME = userInfo().homedir;

@@ -1,6 +1,6 @@
 import { describe, expect, it, test } from 'vitest';
 import { FleetError } from '../../../src/core/errors.js';
-import { explainEntry, planHost } from '../../../src/core/hostPlan.js';
+import { explainEntry, planHost } from '../../../src/core/host-plan.js';
 import type { HostFacts } from '../../../src/facts/index.js';
 import { treeFromFiles } from '../sshd/fixture-tree.js';
 

@@ -3,7 +3,7 @@
  * the effective values sshd must show afterwards. Pure: the plan is plain data that
  * `fleet plan` prints and `fleet apply` executes as it is.
  */
-import type { HostFacts } from './hostFacts.js';
+import type { HostFacts } from './host-facts.js';
 import type { Policy } from './policy/index.js';
 import type { EffectiveEntry, FileEdit } from './sshd/index.js';
 import { SSH_CLIENT_DEFAULTS } from './sshclient/index.js';

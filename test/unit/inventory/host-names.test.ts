@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { HostKeyError, expandHostKey, isAddress } from '../../../src/core/inventory/hostNames.js';
+import { HostKeyError, expandHostKey, isAddress } from '../../../src/core/inventory/host-names.js';
 import { parseInventory, selectHosts } from '../../../src/core/inventory/index.js';
 
 describe('host keys', () => {

@@ -2,13 +2,13 @@
  * `group_vars/` and `host_vars/`, read as Ansible's host_group_vars plugin reads them beside
  * each inventory source and beside the playbook (for fleet, the policy): for a group or host
  * NAME the first of `NAME` (a file, or a folder of files merged in name order), `NAME.yml`,
- * `NAME.yaml`, `NAME.json`. The edge reads the folders (./cli/ansibleFiles.ts); the core only
+ * `NAME.yaml`, `NAME.json`. The edge reads the folders (./cli/ansible-files.ts); the core only
  * picks and parses the files a name needs, so a broken file for a group that does not exist is
  * not an error, as in Ansible.
  */
 import type { Diagnostic } from '../errors.js';
-import { loadYaml, schemaDiagnostics } from '../yamlSource.js';
-import type { PositionedSource, YamlPath } from '../yamlSource.js';
+import { loadYaml, schemaDiagnostics } from '../yaml-source.js';
+import type { PositionedSource, YamlPath } from '../yaml-source.js';
 import { validator, withoutVaultErrors } from './schema.js';
 import { indexedYaml } from './located.js';
 import { readLevel } from './vars.js';

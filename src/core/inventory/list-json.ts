@@ -10,8 +10,8 @@
  */
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
-import { diagnosticAt, formatPath, positionOf } from '../yamlSource.js';
-import type { PositionedSource, YamlPath, YamlSource } from '../yamlSource.js';
+import { diagnosticAt, formatPath, positionOf } from '../yaml-source.js';
+import type { PositionedSource, YamlPath, YamlSource } from '../yaml-source.js';
 
 type JsonGroup = { hosts?: Record<string, Record<string, unknown> | null>; vars?: Record<string, unknown>; children?: Record<string, null> };
 

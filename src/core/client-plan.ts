@@ -3,9 +3,9 @@
  * system-wide ssh_config drop-in, so that `ssh` from that host uses the policy's ssh_config
  * values for every host it connects to. Pure.
  */
-import { SYSTEM_DROP_IN, SYSTEM_SSH_CONFIG, type SystemClientFacts, type UserClientFacts } from './clientFacts.js';
+import { SYSTEM_DROP_IN, SYSTEM_SSH_CONFIG, type SystemClientFacts, type UserClientFacts } from './client-facts.js';
 import { globMatches } from './glob.js';
-import { explainEntry } from './hostPlan.js';
+import { explainEntry } from './host-plan.js';
 import type { Policy } from './policy/index.js';
 import { planSshClient } from './sshclient/index.js';
 import { clientCombine, normalizeClientValue, sshKeyword } from './sshclient/keywords.js';

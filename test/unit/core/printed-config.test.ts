@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { firstPrintedValues, printedValues } from '../../../src/core/printedConfig.js';
+import { firstPrintedValues, printedValues } from '../../../src/core/printed-config.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/facts/${name}`, import.meta.url), 'utf8');
 

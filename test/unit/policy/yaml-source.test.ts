@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { ConfigError, formatDiagnostic } from '../../../src/core/errors.js';
 import { parseInventory } from '../../../src/core/inventory/index.js';
 import { parsePolicy } from '../../../src/core/policy/index.js';
-import { MAX_ALIAS_COUNT, didYouMean, editDistance, formatPath, loadYaml, positionOf } from '../../../src/core/yamlSource.js';
+import { MAX_ALIAS_COUNT, didYouMean, editDistance, formatPath, loadYaml, positionOf } from '../../../src/core/yaml-source.js';
 
 function failure(run: () => unknown): ConfigError {
   try {

@@ -1,5 +1,5 @@
 /**
- * Reading and writing saved plans (core/savedPlan.ts) at the edge: `fleet plan --save-plan`
+ * Reading and writing saved plans (core/saved-plan.ts) at the edge: `fleet plan --save-plan`
  * collects each host's planned files while it runs and writes them with the report; `fleet
  * apply --plan` reads them back instead of a policy and an inventory.
  */
@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { FleetError } from '../core/errors.js';
 import type { HostSpec } from '../core/inventory/index.js';
 import type { Policy } from '../core/policy/index.js';
-import { readSavedPlan, SAVED_PLAN_VERSION, sha256, type SavedFile, type SavedHost, type SavedPlan } from '../core/savedPlan.js';
+import { readSavedPlan, SAVED_PLAN_VERSION, sha256, type SavedFile, type SavedHost, type SavedPlan } from '../core/saved-plan.js';
 import type { HostResult } from '../engine/types.js';
 import { FLEET_VERSION } from '../version.js';
 
