@@ -3,7 +3,8 @@
  * can redirect a root write), the system drop-in as root. Per file: candidate beside the
  * target → `ssh -G -F candidate` must accept it → backup → rename → `ssh -G` as the user must
  * show the promised values, else the file is restored. Each file stands alone: its outcome is
- * a value, and one user's failure never undoes another's file or the proven sshd change.
+ * a value, and one user's failure never undoes another's file or the proven sshd change. The
+ * scripts are src/remote/client-write.sh and client-restore.sh.
  */
 import type { ClientFilePlan } from '../core/client-plan.js';
 import { printedValues } from '../core/printed-config.js';
@@ -11,6 +12,8 @@ import { quote, stdinScript, stdinScriptReading, withHereDocument } from '../cor
 import type { Transport } from '../transport/index.js';
 import { inSh } from './scripts.js';
 import { arg, has, parseMarkers, type Markers } from '../remote/markers.js';
+import { script as remoteScript } from '../remote/compose.js';
+import { REMOTE } from '../remote/scripts.generated.js';
 import { sshKeyword } from '../core/sshclient/keywords.js';
 
 /** A host name no config names: `ssh -G` shows what every host gets. */
@@ -46,12 +49,6 @@ function dirOf(path: string): string {
 function tempOf(file: ClientFilePlan, runId: string): string {
   return `${dirOf(file.path)}/.${file.path.slice(file.path.lastIndexOf('/') + 1)}.fleet-tmp-${runId}`;
 }
-
-const refuseLinks = (file: ClientFilePlan): string => {
-  const d = quote(dirOf(file.path));
-  const f = quote(file.path);
-  return `if [ -L ${d} ] || [ -L ${f} ]; then echo "@@fleet:unsafe"; exit 0; fi`;
-};
 
 /**
  * What `ssh -G` shows against what the plan promised: exact values (keywords ssh prints one line
@@ -92,22 +89,18 @@ export function clientFileLabel(file: Pick<ClientFilePlan, 'owner' | 'path'>): s
  * never appears on a command line (`ps` shows command lines to every user of the host).
  */
 export async function writeClientFile(t: Transport, file: ClientFilePlan, runId: string, stamp: string): Promise<ClientFileOutcome> {
-  const temp = quote(tempOf(file, runId));
-  const f = quote(file.path);
   const backup = file.before === null ? null : `${file.path}.fleet-${stamp}`;
-  const fail = (what: string): string => `{ rm -f ${temp}; echo "@@fleet:fail ${what}"; exit 0; }`;
-  const script = [
-    'umask 077',
-    file.createDir ? `[ -d ${quote(dirOf(file.path))} ] || mkdir -m 700 ${quote(dirOf(file.path))} || ${fail('WRITE_FAILED')}` : ':',
-    refuseLinks(file),
-    `cat > ${temp} && chmod ${file.mode.toString(8)} ${temp} || ${fail('WRITE_FAILED')}`,
-    `command -v ssh >/dev/null 2>&1 || ${fail('NO_SSH')}`,
-    `out=$(ssh -G -F ${temp} ${PROBE_HOST} 2>&1) || { echo "@@fleet:rejected"; printf '%s\\n' "$out"; rm -f ${temp}; exit 0; }`,
-    backup ? `cp -p ${f} ${quote(backup)} || ${fail('BACKUP_FAILED')}` : ':',
-    `mv -f ${temp} ${f} || ${fail('WRITE_FAILED')}`,
-    // The real chain as ssh reads it for this user: their file, then the system's.
-    file.owner.kind === 'system' ? `echo "@@fleet:ssh-G"; ssh -G -F ${f} ${PROBE_HOST} 2>&1` : `echo "@@fleet:ssh-G"; ssh -G ${PROBE_HOST} 2>&1`,
-  ].join('\n');
+  const values = {
+    target: file.path,
+    dir: dirOf(file.path),
+    temp: tempOf(file, runId),
+    mode: file.mode.toString(8),
+    create_dir: file.createDir,
+    backup: backup ?? '',
+    system: file.owner.kind === 'system',
+    probe_host: PROBE_HOST,
+  };
+  const script = remoteScript(values, REMOTE.clientWrite);
   let out;
   try {
     out = await runAs(t, file, script, file.after);
@@ -150,11 +143,7 @@ function describeError(error: unknown): string {
 }
 
 export async function restoreClientFile(t: Transport, w: ClientWrite): Promise<void> {
-  const f = quote(w.file.path);
-  const script = [
-    refuseLinks(w.file),
-    w.backup ? `cp -p ${quote(w.backup)} ${f}.fleet-restore && mv -f ${f}.fleet-restore ${f} && echo "@@fleet:restored"` : `rm -f ${f} && echo "@@fleet:restored"`,
-  ].join('\n');
+  const script = remoteScript({ target: w.file.path, dir: dirOf(w.file.path), backup: w.backup ?? '' }, REMOTE.clientRestore);
   const out = await runAs(t, w.file, script);
   if (!has(out, 'restored')) throw new Error(`could not restore ${w.file.path}: ${(out.stderr || out.stdout).trim()}`);
 }

@@ -12,10 +12,15 @@
  * restores every file over the first connection (the lifeline), reloads if sshd had been
  * reloaded, and proves a login again. A host's failure is a value in its result; nothing here
  * throws past `runHost`.
+ *
+ * Every script's output is read once into a typed result (src/remote/results.ts), and each
+ * step decides over it: the round trip's outcome (locked, failed, restore, committed and
+ * proven or not) is decided by the pure `afterRoundTrip` (after-commit.ts), which this file
+ * only carries out.
  */
 import { FleetError, InternalError } from '../core/errors.js';
 import { planClients, type ClientHostPlan } from '../core/client-plan.js';
-import { planHost, type HostPlan, type MatchProof } from '../core/host-plan.js';
+import { planHost, type HostPlan } from '../core/host-plan.js';
 import { applyEdits, relocate } from '../core/sshd/index.js';
 import { lockoutReason, mayChangeLogin, parseConnection } from '../core/lockout.js';
 import { firstPrintedValues } from '../core/printed-config.js';
@@ -28,7 +33,8 @@ import { planDrift, savedFiles } from '../core/saved-plan.js';
 import { clientProblem, plannedChanges, recordOutcome, settleAfterFailure } from './changes.js';
 import { writeClientFile } from './client.js';
 import { keepLease, lockedError, recoverStaleLock, releaseLock, staleness } from './lock.js';
-import { readApplyRoundTrip, readLockPeek, readLockTakeOutput, readRelease, readRestore, type ApplyRoundTrip, type CommitResult, type LockTake, type LoginGuardResult, type MatchRuns, type Release, type StageResult } from '../remote/results.js';
+import { readApplyRoundTrip, readLockPeek, readLockTakeOutput, readRelease, readRestore, type ApplyRoundTrip, type LockTake, type LoginGuardResult, type Release, type StageResult } from '../remote/results.js';
+import { afterRoundTrip, brokenMatchProofs } from './after-commit.js';
 import * as S from './scripts.js';
 import type { HostResult } from './types.js';
 
@@ -200,22 +206,6 @@ function judgeStage(stage: StageResult, plan: HostPlan, stageRoot: string, then:
   }
 }
 
-/**
- * The Match promises that a script's `sshd -T -C` runs break, as sentences; a run that failed
- * says why. A proof the script did not reach (an earlier check failed) is not reported.
- */
-function brokenMatchProofs(runs: MatchRuns, proofs: readonly MatchProof[], stageRoot = ''): string[] {
-  return proofs.flatMap((proof, i) => {
-    const run = runs.get(i);
-    if (run === undefined) return [];
-    if (run.kind === 'failed') return [`sshd -T -C ${proof.spec} fails for Match ${proof.criteria}: ${(stageRoot ? run.message.replaceAll(stageRoot, '') : run.message).trim() || 'no message'}`];
-    const got = run.effective;
-    return Object.entries(proof.promised)
-      .filter(([k, v]) => got[k.toLowerCase()] !== v)
-      .map(([k, v]) => `${k} is ${got[k.toLowerCase()] ?? '(unset)'} for a connection Match ${proof.criteria} selects (sshd -T -C ${proof.spec}), promised ${v}`);
-  });
-}
-
 /** The lock-out guard's verdict on what the stage script found (see `lockoutReason`). */
 function lockoutFrom(guard: Extract<LoginGuardResult, { kind: 'held' }>, user: string): string | null {
   const connection = parseConnection(guard.connection);
@@ -372,49 +362,21 @@ async function applySshd(ctx: HostRunContext, t: Transport, result: HostResult, 
     return rollback(ctx, t, facts, result, hold, true, code, `${message} (while staging, committing or reloading)`, true);
   }
   ctx.step('commit');
-  takeOrThrow(trip.kind === 'not-locked' ? trip.lock : { kind: 'acquired' }, result, hold);
+  const next = afterRoundTrip(trip, plan, facts.reload.command);
+  if (next.kind === 'locked') return takeOrThrow(next.lock, result, hold);
+  hold.taken = true;
   if (trip.unlocked) hold.released = true;
-  const commit = trip.kind === 'staged' ? trip.commit : null;
-  if (commit === null) throw new StepFailure('WRITE_FAILED', 'could not write the candidate next to its target: the stage let nothing follow');
-  switch (commit.kind) {
-    case 'not-written':
-      throw new StepFailure('WRITE_FAILED', `could not write the candidate next to its target: ${commit.said}`);
-    case 'conflict':
-      throw new StepFailure('CONFLICT', `${commit.files.join(', ')} changed on the host after fleet read it (another tool or an admin edited it); nothing was written, run again to plan from the new content`);
-    case 'failed': {
-      // The commit's own restore failed: try it once more over the lifeline before giving up.
-      if (!commit.restored) await rollback(ctx, t, facts, result, hold, false, commit.code, `${commit.said || 'the change could not be committed'}; the commit's own restore failed`);
-      const outcome = commit.untouched ? 'no live file had been changed' : 'every file was restored';
-      throw new StepFailure(commit.code, `${commit.code === 'VERIFY_FAILED' ? 'sshd -t rejects the live config after the rename' : 'the change could not be committed'}: ${commit.said || 'no message'}; ${outcome}`, !commit.untouched);
-    }
+  switch (next.kind) {
+    case 'failed':
+      throw new StepFailure(next.code, next.message, next.rolledBack);
+    case 'restore':
+      return rollback(ctx, t, facts, result, hold, next.order.reloaded, next.order.code, next.order.reason);
     case 'committed':
-      return proveCommit(ctx, t, result, facts, plan, hold, commit);
-  }
-}
-
-/**
- * The commit's own proof, read by fleet: the live `sshd -T` shows every promised value and the
- * host reloaded sshd (it reloads only once it saw them), and the reload succeeded. Anything
- * else is rolled back.
- */
-async function proveCommit(ctx: HostRunContext, t: Transport, result: HostResult, facts: HostFacts, plan: HostPlan, hold: LockHold, commit: Extract<CommitResult, { kind: 'committed' }>): Promise<void> {
-  const reloaded = commit.reload !== null;
-  result.reloaded = reloaded;
-  const after = commit.effective ?? {};
-  const provable = commit.effective !== null;
-  if (!provable) result.warnings.push(`sshd -T cannot print this config without a connection (${commit.unprovable}); the values rest on fleet's reading of the files and the fresh login`);
-  result.effective = provable ? pick(after, Object.keys(plan.promised)) : plan.promised;
-  const wrong = provable ? Object.entries(plan.promised).filter(([k, v]) => after[k.toLowerCase()] !== v) : [];
-  const matchWrong = brokenMatchProofs(commit.matchRuns, plan.matchProofs);
-  if (wrong.length > 0 || matchWrong.length > 0 || !reloaded) {
-    const what = [...wrong.map(([k, v]) => `${k} is ${after[k.toLowerCase()] ?? '(unset)'}, promised ${v}`), ...matchWrong].join('; ') || 'the host found a promised value missing';
-    await rollback(ctx, t, facts, result, hold, reloaded, `VERIFY_FAILED`, `sshd -T disagrees with the plan: ${what}${reloaded ? '' : '; sshd was not reloaded'}`);
-  }
-  for (const proof of plan.matchProofs) {
-    if (provable) result.explain.push(`Match ${proof.criteria}: ${Object.entries(proof.promised).map(([k, v]) => `${k} ${v}`).join(', ')}, proven by sshd -T -C ${proof.spec}`);
-  }
-  if (commit.reload !== null && commit.reload.rc !== '0') {
-    await rollback(ctx, t, facts, result, hold, true, 'RELOAD_FAILED', `${facts.reload.command} exited ${commit.reload.rc}: ${commit.reload.output}`);
+      result.reloaded = next.reloaded;
+      result.warnings.push(...next.warnings);
+      result.effective = next.effective;
+      result.explain.push(...next.explain);
+      if (next.rollback !== null) await rollback(ctx, t, facts, result, hold, next.rollback.reloaded, next.rollback.code, next.rollback.reason);
   }
 }
 

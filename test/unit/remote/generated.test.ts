@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import * as S from '../../../src/engine/scripts.js';
 import { clientFactsScript, USER_HOME_PROBE } from '../../../src/facts/clients.js';
 import { factsScript, followUpScript } from '../../../src/facts/script.js';
+import { script } from '../../../src/remote/compose.js';
+import { REMOTE } from '../../../src/remote/scripts.generated.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const shellFiles = readdirSync(join(root, 'src', 'remote')).filter((f) => f.endsWith('.sh'));
@@ -46,6 +48,11 @@ describe('shellcheck', () => {
     ['abandon', S.abandonScript('r1 c 1')],
     ['finish', S.finishScript('r1 c 1', ['/etc/ssh/sshd_config'])],
   ];
+  // The client file's scripts are made in engine/client.ts from the same bodies and prologue.
+  composed.push(
+    ['client write', script({ target: "/home/o'b/.ssh/config", dir: "/home/o'b/.ssh", temp: "/home/o'b/.ssh/.config.fleet-tmp-r1", mode: '600', create_dir: true, backup: '', system: false, probe_host: 'x.invalid' }, REMOTE.clientWrite)],
+    ['client restore', script({ target: '/etc/ssh/ssh_config.d/50-fleet.conf', dir: '/etc/ssh/ssh_config.d', backup: '/etc/ssh/ssh_config.d/50-fleet.conf.fleet-1' }, REMOTE.clientRestore)],
+  );
   // The prologue's values are data (a script, a login line) that shellcheck's quoting hints
   // read as code: SC2016, SC2089 and SC2090 say nothing about them.
   it.each(composed)('the %s script, as sent, passes shellcheck -s sh', (_, text) => {
