@@ -4,7 +4,8 @@
  * target → `ssh -G -F candidate` must accept it → backup → rename → `ssh -G` as the user must
  * show the promised values, else the file is restored. Each file stands alone: its outcome is
  * a value, and one user's failure never undoes another's file or the proven sshd change. The
- * scripts are src/remote/client-write.sh and client-restore.sh.
+ * scripts are src/remote/client-write.sh and client-restore.sh, whose backup, rename and
+ * restore are a server file's (replace.sh, described by replacement.ts).
  */
 import type { ClientFilePlan } from '../core/client-plan.js';
 import { printedValues } from '../core/printed-config.js';
@@ -15,14 +16,17 @@ import { arg, has, parseMarkers, type Markers } from '../remote/markers.js';
 import { script as remoteScript } from '../remote/compose.js';
 import { REMOTE } from '../remote/scripts.generated.js';
 import { sshKeyword } from '../core/sshclient/keywords.js';
+import { backupArgument, candidatePathFor, type Replacement } from './replacement.js';
 
 /** A host name no config names: `ssh -G` shows what every host gets. */
 const PROBE_HOST = 'fleet-keepalive-probe.invalid';
 
-export interface ClientWrite {
-  file: ClientFilePlan;
-  /** null: the file was new, undoing it removes it */
-  backup: string | null;
+/** A client file's replacement (the server's shape); `backup` null: the file was new, undoing it removes it. */
+export type ClientWrite = Replacement<ClientFilePlan>;
+
+/** A client file's candidate is its user's own new file with the planned mode (see OwnerAndMode). */
+export function clientOwnerAndMode(file: ClientFilePlan): { mode: number } {
+  return { mode: file.mode };
 }
 
 /**
@@ -44,10 +48,6 @@ async function runAs(t: Transport, file: ClientFilePlan, script: string, stdin?:
 
 function dirOf(path: string): string {
   return path.slice(0, path.lastIndexOf('/')) || '/';
-}
-
-function tempOf(file: ClientFilePlan, runId: string): string {
-  return `${dirOf(file.path)}/.${file.path.slice(file.path.lastIndexOf('/') + 1)}.fleet-tmp-${runId}`;
 }
 
 /**
@@ -89,18 +89,18 @@ export function clientFileLabel(file: Pick<ClientFilePlan, 'owner' | 'path'>): s
  * never appears on a command line (`ps` shows command lines to every user of the host).
  */
 export async function writeClientFile(t: Transport, file: ClientFilePlan, runId: string, stamp: string): Promise<ClientFileOutcome> {
-  const backup = file.before === null ? null : `${file.path}.fleet-${stamp}`;
+  const written: ClientWrite = { file, backup: file.before === null ? null : `${file.path}.fleet-${stamp}` };
   const values = {
     target: file.path,
     dir: dirOf(file.path),
-    temp: tempOf(file, runId),
-    mode: file.mode.toString(8),
+    temp: candidatePathFor(file.path, runId),
+    mode: clientOwnerAndMode(file).mode.toString(8),
     create_dir: file.createDir,
-    backup: backup ?? '',
+    backup: backupArgument(written),
     system: file.owner.kind === 'system',
     probe_host: PROBE_HOST,
   };
-  const script = remoteScript(values, REMOTE.clientWrite);
+  const script = remoteScript(values, REMOTE.replace, REMOTE.clientWrite);
   let out;
   try {
     out = await runAs(t, file, script, file.after);
@@ -110,13 +110,12 @@ export async function writeClientFile(t: Transport, file: ClientFilePlan, runId:
   }
   if (has(out, 'unsafe')) return { status: 'failed', reason: 'a symlink appeared in the path; nothing was written' };
   if (has(out, 'rejected')) {
-    const said = (out.sections.get('rejected') ?? '').replaceAll(tempOf(file, runId), file.path).trim();
+    const said = (out.sections.get('rejected') ?? '').replaceAll(candidatePathFor(file.path, runId), file.path).trim();
     return { status: 'failed', reason: `ssh -G rejects the candidate: ${said}${unknownKeywordHint(said)}; nothing was written` };
   }
   const failed = arg(out, 'fail');
   if (failed === 'NO_SSH') return { status: 'failed', reason: 'no ssh client on the host to prove the value with ssh -G; nothing was written' };
   if (failed !== undefined || !has(out, 'ssh-G')) return { status: 'failed', reason: `${failed ?? 'write failed'}: ${(out.stderr || out.stdout).trim() || 'no output'}; nothing was written` };
-  const written: ClientWrite = { file, backup };
   const wrong = check(file, Object.fromEntries(printedValues(out.sections.get('ssh-G') ?? '')));
   if (wrong === null) return { status: 'written', write: written };
   try {
@@ -143,7 +142,7 @@ function describeError(error: unknown): string {
 }
 
 export async function restoreClientFile(t: Transport, w: ClientWrite): Promise<void> {
-  const script = remoteScript({ target: w.file.path, dir: dirOf(w.file.path), backup: w.backup ?? '' }, REMOTE.clientRestore);
+  const script = remoteScript({ target: w.file.path, dir: dirOf(w.file.path), backup: backupArgument(w) }, REMOTE.replace, REMOTE.clientRestore);
   const out = await runAs(t, w.file, script);
   if (!has(out, 'restored')) throw new Error(`could not restore ${w.file.path}: ${(out.stderr || out.stdout).trim()}`);
 }

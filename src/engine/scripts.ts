@@ -6,12 +6,12 @@
  * a policy can be read as shell syntax. Scripts print `@@fleet:` marker lines
  * (src/remote/markers.ts).
  */
-import { createHash } from 'node:crypto';
 import { quote } from '../core/shell.js';
 import type { MatchProof, PlannedFile } from '../core/host-plan.js';
 import { LOGIN_KEYWORDS } from '../core/lockout.js';
 import { b64, call, script, withBase64 } from '../remote/compose.js';
 import { REMOTE } from '../remote/scripts.generated.js';
+import { backupArgument, beforeArgument, candidatePathFor, type Replacement as GenericReplacement } from './replacement.js';
 
 export { arg, has, parseMarkers, type Markers } from '../remote/markers.js';
 
@@ -152,12 +152,8 @@ export interface LoginGuard {
   approved: string;
 }
 
-export function tempPathFor(target: string, runId: string): string {
-  const dir = dirOf(target);
-  const base = target.slice(dir.length + 1);
-  // A leading dot keeps the candidate out of sshd's Include globs (glob(3) skips dot files).
-  return `${dir === '/' ? '' : dir}/.${base}.fleet-tmp-${runId}`;
-}
+/** The candidate's name (one scheme for server and client files: replacement.ts). */
+export const tempPathFor = candidatePathFor;
 
 /**
  * Writes each candidate next to its target, with the target's owner and mode (candidates.sh);
@@ -167,15 +163,17 @@ export function writeCandidatesScript(files: readonly PlannedFile[], runId: stri
   const temps = files.map((f) => tempPathFor(f.path, runId));
   const writes = files.map((f, i) => {
     const temp = temps[i] as string;
-    return withContent('write_candidate', [f.path, f.before !== null ? f.path : main, temp, b64(temp)], f.after);
+    return withContent('write_candidate', [f.path, serverOwnerAndMode(f, main).copiedFrom, temp, b64(temp)], f.after);
   });
   return script({ lock_dir: LOCK_DIR, candidate_temps: temps, candidates_locked: locked }, REMOTE.candidates, ...writes, 'candidates_written');
 }
 
-export interface Replacement {
-  file: PlannedFile;
-  /** null when the target is new: undoing it means removing it. */
-  backup: string | null;
+/** A server file's replacement: commit.sh backs it up, compares, renames and restores it (replace.sh). */
+export type Replacement = GenericReplacement<PlannedFile>;
+
+/** A server file's candidate is a root `cp -p` of its target; a new file takes the main config's owner and mode. */
+export function serverOwnerAndMode(file: PlannedFile, main: string): { copiedFrom: string } {
+  return { copiedFrom: file.before !== null ? file.path : main };
 }
 
 /** What the commit does once the live config is proven: sshd's reload command, run only when `sshd -T` shows every promised value. */
@@ -194,12 +192,12 @@ export interface ReloadAfterCommit {
  * rename gives it back at once.
  */
 export function commitScript(sshdBinary: string | SshdCommand, main: string, replacements: readonly Replacement[], runId: string, then?: ReloadAfterCommit, locked = false): string {
-  const records = replacements.flatMap(({ file, backup }) => [
-    file.path,
-    tempPathFor(file.path, runId),
-    backup ?? '-',
-    file.before === null ? '-' : sha256(file.before),
-    `${b64(file.path)} ${backup === null ? '-' : b64(backup)}`,
+  const records = replacements.flatMap((r) => [
+    r.file.path,
+    candidatePathFor(r.file.path, runId),
+    backupArgument(r),
+    beforeArgument(r),
+    `${b64(r.file.path)} ${r.backup === null ? '-' : b64(r.backup)}`,
   ]);
   // Only what a recovery reads is flushed before the first rename: the lock, its journal, each
   // backup and its folder.
@@ -216,10 +214,8 @@ export function commitScript(sshdBinary: string | SshdCommand, main: string, rep
     reload: then?.reload ?? '',
     commit_locked: locked,
   };
-  return script(values, REMOTE.journal, REMOTE.sshd, REMOTE.promise, REMOTE.commit);
+  return script(values, REMOTE.replace, REMOTE.journal, REMOTE.sshd, REMOTE.promise, REMOTE.commit);
 }
-
-const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
  * Puts a host back after this run's own failure, over the lifeline, as `owner` (restore.sh).
@@ -227,7 +223,7 @@ const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8
  */
 export function restoreScript(sshdBinary: string | SshdCommand, main: string, owner: string, stopCommit = false): string {
   const values = { ...sshdInputs(sshdBinary), main, lock_dir: LOCK_DIR, owner, stop_commit: stopCommit, run_stage: stopCommit ? stagePrefix(owner.split(' ')[0] ?? '') : '' };
-  return script(values, REMOTE.sshd, REMOTE.lock, REMOTE.journal, REMOTE.restore);
+  return script(values, REMOTE.sshd, REMOTE.lock, REMOTE.replace, REMOTE.journal, REMOTE.restore);
 }
 
 /**

@@ -9,8 +9,11 @@
 # there. Each file stands alone: a failure leaves it as it was.
 #
 # Inputs: target, dir (its folder), temp (the candidate), mode (octal), create_dir (1: make the
-# folder, 0700, when missing), backup ('' for a new file), system (1: the system file),
-# probe_host (a host name no config names: `ssh -G` shows what every host gets).
+# folder, 0700, when missing), backup (`-` for a new file), system (1: the system file),
+# probe_host (a host name no config names: `ssh -G` shows what every host gets). Needs
+# replace.sh (the backup and the rename, as the server files take them; the proof is ssh -G).
+# The candidate is the user's own new file (`cat` as the user, then their mode), not a `cp -p`
+# of the target as a server file's is: a user's copy could not keep an owner anyway.
 
 umask 077
 client_fail() { rm -f "$temp"; echo "@@fleet:fail $1"; exit 0; }
@@ -21,7 +24,7 @@ if [ -L "$dir" ] || [ -L "$target" ]; then echo "@@fleet:unsafe"; exit 0; fi
 cat > "$temp" && chmod "$mode" "$temp" || client_fail WRITE_FAILED
 command -v ssh >/dev/null 2>&1 || client_fail NO_SSH
 out=$(ssh -G -F "$temp" "$probe_host" 2>&1) || { echo "@@fleet:rejected"; printf '%s\n' "$out"; rm -f "$temp"; exit 0; }
-if [ -n "$backup" ]; then cp -p "$target" "$backup" || client_fail BACKUP_FAILED; fi
-mv -f "$temp" "$target" || client_fail WRITE_FAILED
+if [ "$backup" != - ]; then replace_back_up "$target" "$backup" || client_fail BACKUP_FAILED; fi
+replace_rename "$temp" "$target" || client_fail WRITE_FAILED
 echo "@@fleet:ssh-G"
 if [ "$system" = 1 ]; then ssh -G -F "$target" "$probe_host" 2>&1; else ssh -G "$probe_host" 2>&1; fi

@@ -19,7 +19,7 @@
 # its journal, each backup and its folder), promised (`keyword value` lines), match_proofs
 # (promise.sh), reload_after (1: reload), reload (the command), commit_locked (1: the lock was
 # taken in this round trip, and a failure before the first rename gives it back at once). Needs
-# journal.sh, sshd.sh, promise.sh and lock.sh.
+# replace.sh, journal.sh, sshd.sh, promise.sh and lock.sh.
 
 umask 077
 nl='
@@ -59,27 +59,18 @@ commit_fail() {
   exit 0
 }
 
-# A cp that fails half-way (disk full) leaves a truncated copy under a backup's name: drop it.
 back_up() {
-  if [ "$3" != - ]; then
-    dir=${3%/*}
-    # shellcheck disable=SC2015 # a failed mkdir or cp alike
-    { [ -d "${dir:-/}" ] || mkdir -p "${dir:-/}"; } && cp -p "$1" "$3" || { rm -f "$3"; commit_fail BACKUP_FAILED; }
-  fi
+  if [ "$3" != - ]; then replace_back_up "$1" "$3" || commit_fail BACKUP_FAILED; fi
   echo "$5" >> "$lock_dir/journal" || commit_fail BACKUP_FAILED
 }
 
 changed_since=''
 compare() {
-  if [ "$4" = - ]; then
-    if [ -e "$1" ] || [ -L "$1" ]; then changed_since="$changed_since$1$nl"; fi
-  else
-    case $(sha256sum 2>/dev/null < "$1") in "$4 "*) ;; *) changed_since="$changed_since$1$nl" ;; esac
-  fi
+  replace_unchanged "$1" "$4" || changed_since="$changed_since$1$nl"
 }
 
 rename() {
-  mv -f "$2" "$1" || commit_fail WRITE_FAILED
+  replace_rename "$2" "$1" || commit_fail WRITE_FAILED
 }
 
 : > "$lock_dir/journal" || commit_fail BACKUP_FAILED

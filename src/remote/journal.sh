@@ -2,7 +2,7 @@
 # shellcheck disable=SC2154 # the inputs come from fleet's prologue
 #
 # The lock's journal and temps list (docs/ON-HOST-STATE.md): functions only.
-# Inputs: lock_dir.
+# Inputs: lock_dir. Needs replace.sh.
 
 # Undoes every journalled replacement (and drops any candidate left beside it).
 restore() {
@@ -10,9 +10,8 @@ restore() {
   while read -r t b; do
     t=$(printf '%s' "$t" | base64 -d)
     rm -f "$(dirname "$t")/.$(basename "$t").fleet-tmp-"*
-    if [ "$b" = - ]; then rm -f "$t" || return 1
-    else b=$(printf '%s' "$b" | base64 -d); cp -p "$b" "$t.fleet-restore" && mv -f "$t.fleet-restore" "$t" || return 1
-    fi
+    [ "$b" = - ] || b=$(printf '%s' "$b" | base64 -d)
+    replace_restore "$t" "$b" || return 1
   done < "$lock_dir/journal"
 }
 
