@@ -16,7 +16,8 @@
  * Every script's output is read once into a typed result (src/remote/results.ts), and each
  * step decides over it: the round trip's outcome (locked, failed, restore, committed and
  * proven or not) is decided by the pure `afterRoundTrip` (after-commit.ts), which this file
- * only carries out.
+ * only carries out. Once planned, apply walks `ApplyState` (planned → committed → proven →
+ * clients-written → finished), one small function a step.
  */
 import { FleetError, InternalError } from '../core/errors.js';
 import { planClients, type ClientHostPlan } from '../core/client-plan.js';
@@ -250,23 +251,38 @@ interface LockHold {
   released: boolean;
 }
 
+/**
+ * Where one host's apply stands once it is planned. Each step takes one state to the next and
+ * only forward; a failure on the way is a StepFailure (after a rollback, `rolledBack`), which
+ * `applyHost` settles and `runHost` records, so no state is "failed":
+ *
+ *   planned → committed (sshd's files live, proven by `sshd -T`, sshd reloaded: one round trip)
+ *           → proven (a fresh login works) → clients-written → finished
+ *   planned → locked (client files only: the lock is taken for them) → clients-written → finished
+ *
+ * `finished` on the way is the finish's answer when the fresh login already ran it.
+ */
+type ApplyState =
+  | { at: 'planned' }
+  | { at: 'committed' }
+  | { at: 'proven'; finished: Release | null }
+  | { at: 'locked' }
+  | { at: 'clients-written'; finished: Release | null }
+  | { at: 'finished' };
+
+/** What every step of one host's apply reads: the run, the planned host, the lock held, the backups' stamp and the finish. */
+interface ApplyRun {
+  ctx: HostRunContext;
+  t: Transport;
+  result: HostResult;
+  reading: HostReading;
+  hold: LockHold;
+  stamp: string;
+  finish: string;
+}
+
 async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult): Promise<void> {
-  ctx.step('facts');
-  let probe = await ctx.probeAfter(t, S.lockPeekScript(ctx.lockLeaseSeconds));
-  const held = readLockPeek(probe.stdout);
-  if (held !== null) {
-    const stale = staleness(ctx, held);
-    if (stale === null) throw lockedError(held);
-    // A fleet that died mid-apply (SIGKILL, power loss, a CI runner gone) left its journal:
-    // finish or undo it first, then read the host afresh.
-    ctx.step('lock');
-    const recovered = await recoverStaleLock(ctx, t, held, stale);
-    result.warnings.push(recovered.note);
-    if (recovered.reloaded) result.reloaded = true;
-    probe = await ctx.probeAfter(t, '');
-  }
-  const readFacts = probe.readFacts ?? ((): Promise<HostFacts> => Promise.reject(new FleetError('FACTS_FAILED', `${t.host.name}: the facts probe did not start (${probe.stderr.trim() || 'no message'})`)));
-  const reading = await readHost(ctx, t, result, readFacts);
+  const reading = await readForApply(ctx, t, result);
   const { plan, clients } = reading;
   // A refused or failed client file fails the host, and stops nothing else: sshd's change
   // stands on its own proof and every other file was written.
@@ -285,7 +301,9 @@ async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult):
   // is gone: the next run must see it and recover.
   let keepLock = false;
   try {
-    await applyChange(ctx, t, result, reading, hold);
+    const stamp = ctx.now().toISOString().replace(/[-:]/g, '');
+    const apply: ApplyRun = { ctx, t, result, reading, hold, stamp, finish: S.finishScript(ctx.lockOwner, plan.writes.map((f) => f.path)) };
+    for (let state: ApplyState = { at: 'planned' }; state.at !== 'finished'; ) state = await step(apply, state);
     judgeClients();
   } catch (error) {
     const code = describe(error).code;
@@ -300,31 +318,82 @@ async function applyHost(ctx: HostRunContext, t: Transport, result: HostResult):
 }
 
 /**
- * Applies the plan; the commit round trip takes the lock. Per changed host that is 3 commands
- * over 2 connections: facts (with a look at the lock); stage, lock, write, commit and reload;
- * and a fresh login that runs the finish.
+ * facts → planned: a look at the lock with the facts (a stale lock a dead run left is
+ * recovered first, then the host read afresh), then the plan.
  */
-async function applyChange(ctx: HostRunContext, t: Transport, result: HostResult, { facts, plan, clients }: HostReading, hold: LockHold): Promise<void> {
-  const stamp = ctx.now().toISOString().replace(/[-:]/g, '');
-  const finish = S.finishScript(ctx.lockOwner, plan.writes.map((f) => f.path));
-  let finished: Release | null = null;
-  if (plan.files.length > 0) {
-    await applySshd(ctx, t, result, facts, plan, stamp, hold);
-    ctx.step('login');
-    // When nothing comes after it, the fresh login runs the finish itself: one command fewer.
-    const login = await proveLogin(ctx, clients.files.length === 0 ? finish : undefined);
-    if (login.failure !== null) await rollback(ctx, t, facts, result, hold, true, 'LOGIN_FAILED', `a fresh login failed after the reload: ${login.failure}`);
-    for (const f of plan.files) recordOutcome(result.changes, f.path, 'written');
-    finished = login.stdout === null ? null : readRelease(login.stdout);
-  } else {
-    // Client files only: they are written under the lock too.
-    const taken = await run(t, S.lockScript(ctx.lockOwner, ctx.lockLeaseSeconds));
-    takeOrThrow(readLockTakeOutput(taken.stdout, taken.stderr), result, hold);
+async function readForApply(ctx: HostRunContext, t: Transport, result: HostResult): Promise<HostReading> {
+  ctx.step('facts');
+  let probe = await ctx.probeAfter(t, S.lockPeekScript(ctx.lockLeaseSeconds));
+  const held = readLockPeek(probe.stdout);
+  if (held !== null) {
+    const stale = staleness(ctx, held);
+    if (stale === null) throw lockedError(held);
+    // A fleet that died mid-apply (SIGKILL, power loss, a CI runner gone) left its journal:
+    // finish or undo it first, then read the host afresh.
+    ctx.step('lock');
+    const recovered = await recoverStaleLock(ctx, t, held, stale);
+    result.warnings.push(recovered.note);
+    if (recovered.reloaded) result.reloaded = true;
+    probe = await ctx.probeAfter(t, '');
   }
-  if (clients.files.length > 0) await applyClients(ctx, t, result, clients, stamp);
-  if (finished === null || !finished.finished) finished = readRelease((await run(t, finish)).stdout);
-  if (finished.unlocked) hold.released = true;
+  const readFacts = probe.readFacts ?? ((): Promise<HostFacts> => Promise.reject(new FleetError('FACTS_FAILED', `${t.host.name}: the facts probe did not start (${probe.stderr.trim() || 'no message'})`)));
+  return readHost(ctx, t, result, readFacts);
+}
+
+/**
+ * One step of the apply. Per changed host that is 3 commands over 2 connections: facts (with a
+ * look at the lock); stage, lock, write, commit and reload; and a fresh login that runs the finish.
+ */
+function step(apply: ApplyRun, state: ApplyState): Promise<ApplyState> {
+  switch (state.at) {
+    case 'planned':
+      return apply.reading.plan.files.length > 0 ? commitSshd(apply) : lockForClients(apply);
+    case 'committed':
+      return proveCommitted(apply);
+    case 'proven':
+    case 'locked':
+      return writeClients(apply, state.at === 'proven' ? state.finished : null);
+    case 'clients-written':
+      return finishRun(apply, state.finished);
+    case 'finished':
+      throw new InternalError('a finished apply has no next step');
+  }
+}
+
+/** planned → committed: the one round trip that stages, locks, writes, commits and reloads (a failure rolls back and throws). */
+async function commitSshd({ ctx, t, result, reading, hold, stamp }: ApplyRun): Promise<ApplyState> {
+  await applySshd(ctx, t, result, reading.facts, reading.plan, stamp, hold);
+  return { at: 'committed' };
+}
+
+/** committed → proven: a fresh login; when nothing comes after it, it runs the finish itself (one command fewer). */
+async function proveCommitted({ ctx, t, result, reading, hold, finish }: ApplyRun): Promise<ApplyState> {
+  ctx.step('login');
+  const login = await proveLogin(ctx, reading.clients.files.length === 0 ? finish : undefined);
+  if (login.failure !== null) await rollback(ctx, t, reading.facts, result, hold, true, 'LOGIN_FAILED', `a fresh login failed after the reload: ${login.failure}`);
+  for (const f of reading.plan.files) recordOutcome(result.changes, f.path, 'written');
+  return { at: 'proven', finished: login.stdout === null ? null : readRelease(login.stdout) };
+}
+
+/** planned → locked: client files only, written under the lock too. */
+async function lockForClients({ ctx, t, result, hold }: ApplyRun): Promise<ApplyState> {
+  const taken = await run(t, S.lockScript(ctx.lockOwner, ctx.lockLeaseSeconds));
+  takeOrThrow(readLockTakeOutput(taken.stdout, taken.stderr), result, hold);
+  return { at: 'locked' };
+}
+
+/** proven or locked → clients-written: each client file on its own (applyClients). */
+async function writeClients({ ctx, t, result, reading, stamp }: ApplyRun, finished: Release | null): Promise<ApplyState> {
+  if (reading.clients.files.length > 0) await applyClients(ctx, t, result, reading.clients, stamp);
+  return { at: 'clients-written', finished };
+}
+
+/** clients-written → finished: the finish (prune backups, unlock) unless the fresh login already ran it. */
+async function finishRun({ t, result, hold, finish }: ApplyRun, finished: Release | null): Promise<ApplyState> {
+  const release = finished !== null && finished.finished ? finished : readRelease((await run(t, finish)).stdout);
+  if (release.unlocked) hold.released = true;
   result.status = 'changed';
+  return { at: 'finished' };
 }
 
 /** Reads a lock script's answer: ours now, or LOCKED (the host untouched by this run: no plan is reported). */
