@@ -7,6 +7,7 @@
  * scripts are src/remote/client-write.sh and client-restore.sh, whose backup, rename and
  * restore are a server file's (replace.sh, described by replacement.ts).
  */
+import { createHash } from 'node:crypto';
 import type { ClientFilePlan } from '../core/client-plan.js';
 import { printedValues } from '../core/printed-config.js';
 import { quote, stdinScript, stdinScriptReading, withHereDocument } from '../core/shell.js';
@@ -97,6 +98,7 @@ export async function writeClientFile(t: Transport, file: ClientFilePlan, runId:
     mode: clientOwnerAndMode(file).mode.toString(8),
     create_dir: file.createDir,
     backup: backupArgument(written),
+    before: file.before === null ? '-' : createHash('sha256').update(file.before, 'utf8').digest('hex'),
     system: file.owner.kind === 'system',
     probe_host: PROBE_HOST,
   };
@@ -109,6 +111,7 @@ export async function writeClientFile(t: Transport, file: ClientFilePlan, runId:
     return { status: 'unknown', reason: `the write's answer was lost (${describeError(error)}); the file holds either its old or its new text` };
   }
   if (has(out, 'unsafe')) return { status: 'failed', reason: 'a symlink appeared in the path; nothing was written' };
+  if (has(out, 'conflict')) return { status: 'failed', reason: `${clientFileLabel(file)} changed after fleet read it (its user or another tool edited it); nothing was written, run again to plan from the new content` };
   if (has(out, 'rejected')) {
     const said = (out.sections.get('rejected') ?? '').replaceAll(candidatePathFor(file.path, runId), file.path).trim();
     return { status: 'failed', reason: `ssh -G rejects the candidate: ${said}${unknownKeywordHint(said)}; nothing was written` };

@@ -9,7 +9,8 @@
 # there. Each file stands alone: a failure leaves it as it was.
 #
 # Inputs: target, dir (its folder), temp (the candidate), mode (octal), create_dir (1: make the
-# folder, 0700, when missing), backup (`-` for a new file), system (1: the system file),
+# folder, 0700, when missing), backup (`-` for a new file), before (the sha256 of the bytes
+# fleet read and planned from, `-` for a file it creates), system (1: the system file),
 # probe_host (a host name no config names: `ssh -G` shows what every host gets). Needs
 # replace.sh (the backup and the rename, as the server files take them; the proof is ssh -G).
 # The candidate is the user's own new file (`cat` as the user, then their mode), not a `cp -p`
@@ -25,6 +26,12 @@ cat > "$temp" && chmod "$mode" "$temp" || client_fail WRITE_FAILED
 command -v ssh >/dev/null 2>&1 || client_fail NO_SSH
 out=$(ssh -G -F "$temp" "$probe_host" 2>&1) || { echo "@@fleet:rejected"; printf '%s\n' "$out"; rm -f "$temp"; exit 0; }
 if [ "$backup" != - ]; then replace_back_up "$target" "$backup" || client_fail BACKUP_FAILED; fi
+# An edit made since fleet read the file (the user, a dotfiles manager) is never overwritten:
+# the live bytes must still be the ones planned from, right before the rename.
+if ! replace_unchanged "$target" "$before"; then
+  [ "$backup" = - ] || rm -f "$backup"
+  rm -f "$temp"; echo "@@fleet:conflict"; exit 0
+fi
 replace_rename "$temp" "$target" || client_fail WRITE_FAILED
 echo "@@fleet:ssh-G"
 if [ "$system" = 1 ]; then ssh -G -F "$target" "$probe_host" 2>&1; else ssh -G "$probe_host" 2>&1; fi

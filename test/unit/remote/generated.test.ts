@@ -50,7 +50,7 @@ describe('shellcheck', () => {
   ];
   // The client file's scripts are made in engine/client.ts from the same bodies and prologue.
   composed.push(
-    ['client write', script({ target: "/home/o'b/.ssh/config", dir: "/home/o'b/.ssh", temp: "/home/o'b/.ssh/.config.fleet-tmp-r1", mode: '600', create_dir: true, backup: '-', system: false, probe_host: 'x.invalid' }, REMOTE.replace, REMOTE.clientWrite)],
+    ['client write', script({ target: "/home/o'b/.ssh/config", dir: "/home/o'b/.ssh", temp: "/home/o'b/.ssh/.config.fleet-tmp-r1", mode: '600', create_dir: true, backup: '-', before: '-', system: false, probe_host: 'x.invalid' }, REMOTE.replace, REMOTE.clientWrite)],
     ['client restore', script({ target: '/etc/ssh/ssh_config.d/50-fleet.conf', dir: '/etc/ssh/ssh_config.d', backup: '/etc/ssh/ssh_config.d/50-fleet.conf.fleet-1' }, REMOTE.replace, REMOTE.clientRestore)],
   );
   // The prologue's values are data (a script, a login line) that shellcheck's quoting hints
