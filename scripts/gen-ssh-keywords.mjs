@@ -13,12 +13,9 @@
  * Hand annotations (value types, how repeats combine, the `ssh -G` form) live in
  * src/core/sshclient/keyword-overlay.ts.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import path from 'node:path';
-import { releaseRanges, releaseTags, show } from './gen-sshd-keywords.mjs';
+import { releaseRanges, releaseTags, runGenerator, show } from './gen-sshd-keywords.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = 'src/core/sshclient/keyword-table.generated.ts';
 
 // Names ssh_config(5) does not spell (deprecated, unsupported and obsolete alias rows).
@@ -128,19 +125,4 @@ export function generate(dir) {
   );
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const dir = args.find((a) => !a.startsWith('--')) ?? process.env.OPENSSH_GIT_DIR ?? '/work/.mirror/openssh+openssh-portable/repo';
-  const text = generate(dir);
-  const target = path.join(root, OUT);
-  if (args.includes('--check')) {
-    const current = await readFile(target, 'utf8').catch(() => '');
-    if (current !== text) {
-      console.error(`${OUT} is stale: run node scripts/gen-ssh-keywords.mjs`);
-      process.exit(1);
-    }
-  } else {
-    await writeFile(target, text);
-    console.log(`wrote ${OUT}`);
-  }
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runGenerator('gen-ssh-keywords.mjs', OUT, generate);

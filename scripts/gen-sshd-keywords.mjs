@@ -225,19 +225,25 @@ export function generate(dir) {
   );
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/**
+ * The command line both table generators share: `node scripts/<name> [OPENSSH_GIT_DIR] [--check]`
+ * writes `out` (relative to the project) from the sources, or with --check fails when it is stale.
+ */
+export async function runGenerator(name, out, generateFrom) {
   const args = process.argv.slice(2);
   const dir = args.find((a) => !a.startsWith('--')) ?? process.env.OPENSSH_GIT_DIR ?? '/work/.mirror/openssh+openssh-portable/repo';
-  const text = generate(dir);
-  const target = path.join(root, OUT);
+  const text = generateFrom(dir);
+  const target = path.join(root, out);
   if (args.includes('--check')) {
     const current = await readFile(target, 'utf8').catch(() => '');
     if (current !== text) {
-      console.error(`${OUT} is stale: run node scripts/gen-sshd-keywords.mjs`);
+      console.error(`${out} is stale: run node scripts/${name}`);
       process.exit(1);
     }
   } else {
     await writeFile(target, text);
-    console.log(`wrote ${OUT}`);
+    console.log(`wrote ${out}`);
   }
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runGenerator('gen-sshd-keywords.mjs', OUT, generate);
