@@ -7,7 +7,7 @@ import type { Diagnostic } from '../errors.js';
 import { canonicalClientKeyword, settableSshKeywords, SSH_RELEASES, sshKeyword, type SshKeyword } from '../sshclient/keywords.js';
 import { SSH_UNSETTABLE } from '../sshclient/keyword-overlay.js';
 import { diagnosticAt, didYouMean, formatPath, type YamlSource } from '../yaml-source.js';
-import { ARGUMENT, type SshdMembers, valueText } from './sshd.js';
+import { ARGUMENT, membersOf, type SshdMembers, valueText } from './sshd.js';
 
 /** The policy keys of `client:` that are not ssh_config keywords. */
 export const CLIENT_POLICY_KEYS = ['users', 'system'] as const;
@@ -37,24 +37,12 @@ export function checkClientSection(source: YamlSource, block: Record<string, unk
     };
     const annotation = entry.annotation!;
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      if (annotation.combine !== 'accumulate') {
-        fail(`takes one value, not present/absent: only accumulating keywords (${accumulating().join(', ')}) take members`);
-        continue;
-      }
-      const members = value as { present?: unknown[]; absent?: unknown[] };
-      const words = (which: 'present' | 'absent'): string[] =>
-        (members[which] ?? []).flatMap((w, i) => {
-          const at = [...here, which, i];
-          if (annotation.type.kind === 'list') {
-            if (ARGUMENT.test(String(w))) return [String(w)];
-            fail('must be one word (no blanks, quotes, backslashes or #)', at);
-            return [];
-          }
-          // One member is one line of the keyword (IdentityFile a path, LocalForward two endpoints).
-          const text = valueText(annotation.type, 'first', w, at, (message, where = at) => fail(message, where));
-          return text === undefined ? [] : [text];
-        });
-      section.members[entry.name] = { present: words('present'), absent: words('absent') };
+      const members = membersOf(annotation.combine, value, here, fail, accumulating, (w, at) => {
+        if (annotation.type.kind === 'list') return ARGUMENT.test(String(w)) ? String(w) : fail('must be one word (no blanks, quotes, backslashes or #)', at);
+        // One member is one line of the keyword (IdentityFile a path, LocalForward two endpoints).
+        return valueText(annotation.type, 'first', w, at, (message, where = at) => fail(message, where));
+      });
+      if (members !== undefined) section.members[entry.name] = members;
       continue;
     }
     // `user: [root]` is far likelier a misspelt `users:` than ssh's User keyword.

@@ -64,18 +64,12 @@ export function checkSshdSection(source: YamlSource, block: Record<string, unkno
     };
     const annotation = entry.annotation!;
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      if (annotation.combine !== 'accumulate') {
-        fail(`takes one value, not present/absent: only accumulating keywords (${accumulating().join(', ')}) take members`);
-        continue;
-      }
-      const members = value as { present?: unknown[]; absent?: unknown[] };
-      const words = (which: 'present' | 'absent'): string[] =>
-        (members[which] ?? []).map((w, i) => {
-          const text = String(w);
-          if (!ARGUMENT.test(text)) fail('must be one word (no blanks, quotes, backslashes or #)', [...here, which, i]);
-          return text;
-        });
-      section.members[entry.name] = { present: words('present'), absent: words('absent') };
+      const members = membersOf(annotation.combine, value, here, fail, accumulating, (w, where) => {
+        const text = String(w);
+        if (!ARGUMENT.test(text)) fail('must be one word (no blanks, quotes, backslashes or #)', where);
+        return text;
+      });
+      if (members !== undefined) section.members[entry.name] = members;
       continue;
     }
     const text = valueText(annotation.type, annotation.combine, value, here, fail);
@@ -112,6 +106,29 @@ function settable(key: string, source: YamlSource, here: (string | number)[], di
     return error(`${why}, so fleet does not set it`);
   }
   return entry;
+}
+
+/**
+ * `{ present: [...], absent: [...] }` of an accumulating keyword, each member read by `member`
+ * (undefined: left out, after its diagnostic), or undefined after a diagnostic when the keyword
+ * takes no members. Shared by sshd_config and ssh_config (./client.ts); what a member may be is theirs.
+ */
+export function membersOf(
+  combine: Combine,
+  value: object,
+  here: (string | number)[],
+  fail: (message: string, at?: (string | number)[]) => undefined,
+  accumulatingNames: () => string[],
+  member: (word: unknown, at: (string | number)[]) => string | undefined,
+): SshdMembers | undefined {
+  if (combine !== 'accumulate') return fail(`takes one value, not present/absent: only accumulating keywords (${accumulatingNames().join(', ')}) take members`);
+  const members = value as { present?: unknown[]; absent?: unknown[] };
+  const words = (which: 'present' | 'absent'): string[] =>
+    (members[which] ?? []).flatMap((w, i) => {
+      const text = member(w, [...here, which, i]);
+      return text === undefined ? [] : [text];
+    });
+  return { present: words('present'), absent: words('absent') };
 }
 
 function accumulating(): string[] {
